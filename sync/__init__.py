@@ -1,0 +1,1 @@
+"""Talentkaart's storage and write path: no Flask in here."""

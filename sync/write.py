@@ -1,0 +1,359 @@
+"""The write path: every change to a profile goes through ``apply``.
+
+An operation names a record, the revision its author last saw, and the fields
+it sets. ``apply`` checks who may do it, validates the record as a whole,
+and then, in one transaction:
+
+* skips an operation it has already applied (same ``op_id``) and answers with
+  the outcome it gave the first time, so retries and replays are harmless;
+* applies it when its base revision is current;
+* merges it when it is stale but touches only fields nobody changed since;
+* otherwise keeps both versions: the current one stays, the stale one is stored
+  as an open conflict and the record is flagged, so nothing is overwritten;
+* appends the change to the history and advances the change sequence.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sync.messages import N_
+from sync.records import RECORD_TYPES, ValidationFailed, validate
+from sync.store import Store, utc_now
+
+# Singletons get a record id derived from the person, so two phones that each
+# create "basics" offline end up editing the same record instead of two.
+SINGLETON_NAMESPACE = uuid.UUID("6f1c5b8e-8d1a-4d0c-9a52-3d7c1e0b2a10")
+
+STAFF_ROLES = ("volunteer", "coach")
+
+
+class WriteError(Exception):
+    """An operation that cannot be applied; ``message`` is a msgid."""
+
+    message = N_("This change cannot be saved")
+
+
+class Forbidden(WriteError):
+    """The actor may not change this person's profile (or this field)."""
+
+    message = N_("You are not allowed to change this")
+
+
+class NotFound(WriteError):
+    """The record does not exist for this person (or belongs to someone else)."""
+
+    message = N_("This entry does not exist")
+
+
+class BadOperation(WriteError):
+    """The operation itself is malformed (unknown type, bad id, bad action)."""
+
+    message = N_("This change is not valid")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a change: a user with a role and, for staff, locations."""
+
+    id: str
+    role: str
+    location_ids: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One change, as made on a device or in a form."""
+
+    op_id: str
+    person_id: str
+    record_type: str
+    record_id: str
+    action: str  # "put" or "delete"
+    base_revision: int  # 0 when the record is new
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened: applied, merged, conflict, or duplicate (a replay)."""
+
+    status: str
+    record_id: str
+    revision: int
+    seq: int | None = None
+    conflict_id: str | None = None
+
+    def as_dict(self) -> dict:
+        """A JSON-friendly form, stored for replays."""
+        return {"status": self.status, "record_id": self.record_id,
+                "revision": self.revision, "seq": self.seq, "conflict_id": self.conflict_id}
+
+
+def new_id() -> str:
+    """A random record or operation id (UUID4), made where the record is made."""
+    return str(uuid.uuid4())
+
+
+def singleton_id(person_id: str, record_type: str) -> str:
+    """The fixed id of a one-per-person record such as the basics."""
+    return str(uuid.uuid5(SINGLETON_NAMESPACE, f"{person_id}:{record_type}"))
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        return str(uuid.UUID(value)) == value.lower() and len(value) == 36
+    except (ValueError, AttributeError, TypeError):
+        return False
+
+
+def can_see(store: Store, actor: Actor, person_id: str) -> bool:
+    """Whether ``actor`` may see ``person_id``'s profile at all."""
+    if actor.role == "refugee":
+        return actor.id == person_id
+    if actor.role in STAFF_ROLES:
+        person = store.user(person_id)
+        return bool(person and person["role"] == "refugee"
+                    and person["location_id"] in actor.location_ids)
+    return False  # admins manage places and staff, not profiles
+
+
+class _StoreContext:
+    """Validation's window onto the store, limited to one person."""
+
+    def __init__(self, store: Store, person_id: str):
+        self.store, self.person_id = store, person_id
+
+    def location_exists(self, location_id: str) -> bool:
+        return self.store.location(location_id) is not None
+
+    def own_record_type(self, record_id: str) -> str | None:
+        rec = self.store.record(record_id)
+        if rec and rec["person_id"] == self.person_id and not rec["deleted"]:
+            return rec["type"]
+        return None
+
+    def hours_on(self, day: str, exclude_id: str) -> float:
+        return self.store.volunteer_hours_on(self.person_id, day, exclude_id)
+
+
+def _check_operation(op: Operation) -> None:
+    spec = RECORD_TYPES.get(op.record_type)
+    if spec is None or op.action not in ("put", "delete"):
+        raise BadOperation()
+    if not (_is_uuid(op.op_id) and _is_uuid(op.record_id) and _is_uuid(op.person_id)):
+        raise BadOperation()
+    if not isinstance(op.base_revision, int) or op.base_revision < 0:
+        raise BadOperation()
+    if not isinstance(op.fields, dict):
+        raise BadOperation()
+    if spec.singleton and op.record_id != singleton_id(op.person_id, op.record_type):
+        raise BadOperation()
+
+
+def _check_permission(store: Store, actor: Actor, op: Operation) -> None:
+    if not can_see(store, actor, op.person_id):
+        raise NotFound()  # never confirm that someone else's profile exists
+    spec = RECORD_TYPES[op.record_type]
+    staff_fields = {f.name for f in spec.fields if f.staff_only}
+    if actor.role == "coach":
+        # Coaches review: they write comments and the status of hours, and
+        # leave the person's own words alone.
+        if not spec.staff_only and (op.action != "put" or not set(op.fields) <= staff_fields
+                                    or not op.fields):
+            raise Forbidden()
+    elif spec.staff_only or staff_fields & set(op.fields):
+        raise Forbidden()
+
+
+def apply(store: Store, actor: Actor, op: Operation, *, today: date | None = None) -> Outcome:
+    """Apply one operation exactly once; see the module docstring.
+
+    Raises ``ValidationFailed`` (field errors), ``Forbidden``, ``NotFound`` or
+    ``BadOperation``; in each case nothing is written.
+    """
+    _check_operation(op)
+    with store.transaction():
+        return _apply_locked(store, actor, op, today or date.today())
+
+
+def _apply_locked(store: Store, actor: Actor, op: Operation, today: date) -> Outcome:
+    """``apply`` inside an open transaction."""
+    done = store.operation(op.op_id)
+    if done is not None:
+        if done["actor_id"] != actor.id or done["person_id"] != op.person_id:
+            raise Forbidden()  # someone replaying another user's operation
+        return Outcome(**{**done["outcome"], "status": "duplicate"})
+    _check_permission(store, actor, op)
+    outcome = _apply_new(store, actor, op, today)
+    store.add_operation(op.op_id, actor.id, op.person_id, op.record_id, outcome.as_dict())
+    return outcome
+
+
+def _apply_new(store: Store, actor: Actor, op: Operation, today: date) -> Outcome:
+    current = store.record(op.record_id)
+    if current is not None and (current["person_id"] != op.person_id
+                                or current["type"] != op.record_type):
+        raise NotFound()  # a tampered id pointing at someone else's record
+    if current is None:
+        if op.action == "delete":
+            raise NotFound()
+        if op.base_revision != 0:
+            raise NotFound()
+        return _write(store, actor, op, None, dict(op.fields), today, "applied")
+
+    base = current["revision"]
+    if op.base_revision == base:
+        if current["deleted"] and op.action == "delete":
+            return Outcome("applied", op.record_id, base, current["seq"])
+        # A put on a deleted record at its current revision brings it back.
+        proposed = _proposal(current["data"], op)
+        return _write(store, actor, op, current, proposed, today, "applied")
+    if op.base_revision > base:
+        raise BadOperation()  # a revision the server never gave out
+
+    # Stale: someone changed the record after this operation's author saw it.
+    if not current["deleted"] and op.action == "put":
+        seen = store.record_at_revision(op.record_id, op.base_revision) or {}
+        changed_since = {k for k in set(seen) | set(current["data"])
+                         if seen.get(k) != current["data"].get(k)}
+        clashing = {k for k, v in op.fields.items()
+                    if k in changed_since and current["data"].get(k) != v}
+        if not clashing:
+            proposed = _proposal(current["data"], op)
+            return _write(store, actor, op, current, proposed, today, "merged")
+    if current["deleted"] and op.action == "delete":
+        # Deleting what is already gone is what the author wanted: no conflict.
+        return Outcome("applied", op.record_id, current["revision"], current["seq"])
+    return _keep_both(store, actor, op, current, today)
+
+
+def _proposal(data: dict, op: Operation) -> dict | None:
+    if op.action == "delete":
+        return None
+    return {**data, **op.fields}
+
+
+def _write(store: Store, actor: Actor, op: Operation, current: dict | None,
+           proposed: dict | None, today: date, status: str) -> Outcome:
+    now = utc_now()
+    if proposed is None:  # delete: keep the data, mark it deleted
+        data = current["data"]
+        changed: list[str] = []
+        action = "delete"
+    else:
+        if current is not None:
+            proposed = _reset_verification(op.record_type, current["data"], proposed, actor)
+        data = validate(op.record_type, proposed, _StoreContext(store, op.person_id),
+                        op.record_id, today)
+        before = current["data"] if current else {}
+        changed = sorted(k for k in data if data.get(k) != before.get(k))
+        action = "create" if current is None else "update"
+    revision = (current["revision"] if current else 0) + 1
+    seq = store.append_history({
+        "record_id": op.record_id, "person_id": op.person_id, "type": op.record_type,
+        "revision": revision, "action": action, "data": data, "changed": changed,
+        "actor_id": actor.id, "op_id": op.op_id, "at": now})
+    if current is None:
+        store.insert_record({
+            "id": op.record_id, "person_id": op.person_id, "type": op.record_type,
+            "data": data, "revision": revision, "deleted": 0, "has_conflict": 0,
+            "seq": seq, "created_at": now, "created_by": actor.id,
+            "updated_at": now, "updated_by": actor.id})
+    else:
+        store.update_record(op.record_id, data=data, revision=revision,
+                            deleted=int(action == "delete"), seq=seq,
+                            updated_at=now, updated_by=actor.id)
+    if op.record_type == "basics":
+        store.update_user(op.person_id, display_name=data["display_name"],
+                          location_id=data["location_id"], locale=data["preferred_language"])
+    return Outcome(status, op.record_id, revision, seq)
+
+
+def _reset_verification(record_type: str, before: dict, proposed: dict, actor: Actor) -> dict:
+    """Changed hours need a new check: verified hours go back to self-reported."""
+    if record_type != "volunteer" or actor.role == "coach":
+        return proposed
+    if any(proposed.get(k) != before.get(k) for k in ("date", "hours", "organisation",
+                                                      "activity")):
+        return {**proposed, "status": "self_reported", "status_reason": None}
+    return proposed
+
+
+def _keep_both(store: Store, actor: Actor, op: Operation, current: dict,
+               today: date) -> Outcome:
+    """Store a stale operation as a conflict next to the current version."""
+    if op.action == "put":
+        # Validate now, so an invalid stale edit is refused like any other.
+        validate(op.record_type, {**current["data"], **op.fields},
+                 _StoreContext(store, op.person_id), op.record_id, today)
+    conflict_id = new_id()
+    store.add_conflict({
+        "id": conflict_id, "record_id": op.record_id, "person_id": op.person_id,
+        "op_id": op.op_id, "actor_id": actor.id, "action": op.action,
+        "base_revision": op.base_revision, "current_revision": current["revision"],
+        "proposed": op.fields, "created_at": utc_now(), "resolved_at": None,
+        "resolved_by": None, "resolution": None})
+    store.update_record(op.record_id, has_conflict=1)
+    seq = store.append_history({
+        "record_id": op.record_id, "person_id": op.person_id, "type": op.record_type,
+        "revision": current["revision"], "action": "conflict", "data": current["data"],
+        "changed": sorted(op.fields), "actor_id": actor.id, "op_id": op.op_id,
+        "at": utc_now()})
+    store.update_record(op.record_id, seq=seq)
+    return Outcome("conflict", op.record_id, current["revision"], seq, conflict_id)
+
+
+def resolve(store: Store, actor: Actor, conflict_id: str, keep: str, op_id: str,
+            *, today: date | None = None) -> Outcome:
+    """Settle a conflict: ``keep`` is "current" or "proposed".
+
+    Taking the proposed version is an ordinary put (or delete) on top of the
+    current revision, so it is validated, versioned and logged like any edit;
+    all of it happens in one transaction.
+    """
+    if keep not in ("current", "proposed") or not _is_uuid(op_id):
+        raise BadOperation()
+    with store.transaction():
+        conflict = store.conflict(conflict_id)
+        if conflict is None or not can_see(store, actor, conflict["person_id"]):
+            raise NotFound()
+        done = store.operation(op_id)
+        if done is not None:
+            return Outcome(**{**done["outcome"], "status": "duplicate"})
+        if conflict["resolved_at"] is not None:
+            raise NotFound()
+        record = store.record(conflict["record_id"])
+        outcome = Outcome("applied", record["id"], record["revision"], record["seq"])
+        if keep == "proposed":
+            fields = conflict["proposed"] if conflict["action"] == "put" else {}
+            op = Operation(op_id=op_id, person_id=conflict["person_id"],
+                           record_type=record["type"], record_id=record["id"],
+                           action=conflict["action"], base_revision=record["revision"],
+                           fields=fields)
+            _check_operation(op)
+            outcome = _apply_locked(store, actor, op, today or date.today())
+        else:
+            store.add_operation(op_id, actor.id, conflict["person_id"], record["id"],
+                                outcome.as_dict())
+        store.resolve_conflict(conflict_id, actor.id, keep)
+        still_open = store.open_conflicts(conflict["person_id"], record["id"])
+        store.update_record(record["id"], has_conflict=int(bool(still_open)))
+    return outcome
+
+
+def mark_reviewed(store: Store, actor: Actor, person_id: str) -> int:
+    """Record that a coach has seen everything up to the newest change."""
+    if actor.role != "coach" or not can_see(store, actor, person_id):
+        raise NotFound()
+    seq = store.last_seq(person_id)
+    store.mark_reviewed(actor.id, person_id, seq)
+    return seq
+
+
+__all__ = ["Actor", "Operation", "Outcome", "apply", "resolve", "mark_reviewed",
+           "can_see", "new_id", "singleton_id", "WriteError", "Forbidden", "NotFound",
+           "BadOperation", "ValidationFailed"]
