@@ -76,10 +76,12 @@ def secret_error(secret: str) -> tuple[str, dict] | None:
     if len(secret) > 200:
         return (N_("Use at most %(max)s characters (now %(count)s)"),
                 {"max": 200, "count": len(secret)})
-    if secret.isdigit():
+    # isdecimal, not isdigit: "²" is a digit that int() refuses; Arabic-Indic digits
+    # are decimals and make a PIN like any other.
+    if secret.isdecimal():
         if len(secret) < 6:
             return (N_("A PIN needs at least 6 digits"), {})
-        steps = {int(b) - int(a) for a, b in zip(secret, secret[1:])}
+        steps = {int(b) - int(a) for a, b in zip(secret, secret[1:], strict=False)}
         if len(set(secret)) == 1 or steps in ({1}, {-1}):
             return (N_("This PIN is too easy to guess. Choose other digits"), {})
         return None

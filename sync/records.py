@@ -253,7 +253,8 @@ class ValidationFailed(Exception):
         self.errors = errors
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 and C1 controls (DEL included); tab and newline stay.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 
@@ -278,9 +279,21 @@ def parse_date(value: str) -> date | None:
         return None
 
 
+# Languages a person can say they speak: every two-letter ISO 639-1 code CLDR
+# names, plus three-letter codes for languages many of our people speak that
+# have no two-letter code (Dari, Sorani, Kurmanji, Tigre, Hazaragi...).
+_EXTRA_LANGUAGES = {"ckb", "tig", "byn", "bal", "syr", "skr", "fil", "sdh", "lki"}
+# Codes CLDR does not know under their ISO 639-3 name: Dari is "fa_AF" there.
+LANGUAGE_NAME_KEYS = {"prs": "fa_AF"}
+SPOKEN_LANGUAGES = frozenset(
+    [code for code in Locale("en").languages
+     if (len(code) == 2 and code.isalpha() and code.islower()) or code in _EXTRA_LANGUAGES]
+    + list(LANGUAGE_NAME_KEYS))
+
+
 def known_language(code: str) -> bool:
-    """True for an ISO 639 code Babel can name (ar, ti, prs mapped elsewhere...)."""
-    return code in Locale("en").languages
+    """True for a language a person may list (see ``SPOKEN_LANGUAGES``)."""
+    return code in SPOKEN_LANGUAGES
 
 
 def known_country(code: str) -> bool:
@@ -421,7 +434,8 @@ def _cross_field_errors(record_type: str, data: dict, ctx: Context,
                 N_("The permit date cannot be before the asylum application"), {})
     elif record_type == "ambition":
         if not (data.get("occupation") or data.get("sector") or data.get("note")):
-            errors["occupation"] = (N_("Choose an occupation or a sector, or describe your wish"), {})
+            errors["occupation"] = (
+                N_("Choose an occupation or a sector, or describe your wish"), {})
     elif record_type == "skill":
         if not (data.get("code") or data.get("free_text")):
             errors["code"] = (N_("Choose a skill from the list or write it in your own words"), {})

@@ -105,7 +105,8 @@ def singleton_id(person_id: str, record_type: str) -> str:
 
 def _is_uuid(value: str) -> bool:
     try:
-        return str(uuid.UUID(value)) == value.lower() and len(value) == 36
+        # Only the canonical form: an upper-case copy of an id would be a second key.
+        return str(uuid.UUID(value)) == value
     except (ValueError, AttributeError, TypeError):
         return False
 
@@ -220,8 +221,15 @@ def _apply_new(store: Store, actor: Actor, op: Operation, today: date) -> Outcom
         seen = store.record_at_revision(op.record_id, op.base_revision) or {}
         changed_since = {k for k in set(seen) | set(current["data"])
                          if seen.get(k) != current["data"].get(k)}
-        clashing = {k for k, v in op.fields.items()
-                    if k in changed_since and current["data"].get(k) != v}
+        # Compare cleaned values: a form's "3" is the same hours as the stored 3.0.
+        cleaned = validate(op.record_type, {**current["data"], **op.fields},
+                           _StoreContext(store, op.person_id), op.record_id, today)
+        clashing = {k for k in op.fields
+                    if k in changed_since and cleaned.get(k) != current["data"].get(k)}
+        if (op.record_type == "volunteer" and set(op.fields) & _STATUS_FIELDS
+                and changed_since & _CHECKED_FIELDS):
+            # A verdict on hours the coach did not see must not land on the new hours.
+            clashing |= set(op.fields) & _STATUS_FIELDS
         if not clashing:
             proposed = _proposal(current["data"], op)
             return _write(store, actor, op, current, proposed, today, "merged")
@@ -245,10 +253,11 @@ def _write(store: Store, actor: Actor, op: Operation, current: dict | None,
         changed: list[str] = []
         action = "delete"
     else:
-        if current is not None:
-            proposed = _reset_verification(op.record_type, current["data"], proposed, actor)
         data = validate(op.record_type, proposed, _StoreContext(store, op.person_id),
                         op.record_id, today)
+        if current is not None:
+            # After validation, so "2" typed in a form equals the stored 2.0.
+            data = _reset_verification(op.record_type, current["data"], data, actor)
         before = current["data"] if current else {}
         changed = sorted(k for k in data if data.get(k) != before.get(k))
         action = "create" if current is None else "update"
@@ -273,12 +282,16 @@ def _write(store: Store, actor: Actor, op: Operation, current: dict | None,
     return Outcome(status, op.record_id, revision, seq)
 
 
+# What a coach checks when verifying volunteer hours, and the verdict itself.
+_CHECKED_FIELDS = {"date", "hours", "organisation", "activity"}
+_STATUS_FIELDS = {"status", "status_reason"}
+
+
 def _reset_verification(record_type: str, before: dict, proposed: dict, actor: Actor) -> dict:
     """Changed hours need a new check: verified hours go back to self-reported."""
     if record_type != "volunteer" or actor.role == "coach":
         return proposed
-    if any(proposed.get(k) != before.get(k) for k in ("date", "hours", "organisation",
-                                                      "activity")):
+    if any(proposed.get(k) != before.get(k) for k in _CHECKED_FIELDS):
         return {**proposed, "status": "self_reported", "status_reason": None}
     return proposed
 
@@ -323,6 +336,8 @@ def resolve(store: Store, actor: Actor, conflict_id: str, keep: str, op_id: str,
             raise NotFound()
         done = store.operation(op_id)
         if done is not None:
+            if done["actor_id"] != actor.id or done["person_id"] != conflict["person_id"]:
+                raise Forbidden()  # someone replaying another user's operation
             return Outcome(**{**done["outcome"], "status": "duplicate"})
         if conflict["resolved_at"] is not None:
             raise NotFound()
