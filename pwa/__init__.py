@@ -1,0 +1,60 @@
+"""Talentkaart's web application: ``create_app()`` builds it."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _secret_key(instance_path: str) -> str:
+    """A key kept in the instance folder, so sessions survive a restart."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app; ``test_config`` overrides the configuration (tests)."""
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(
+        DATABASE=os.path.join(app.instance_path, "talentkaart.sqlite3"),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="talentkaart",
+        # Long on a personal phone; a shared tablet gets a short idle limit instead.
+        PERMANENT_SESSION_LIFETIME=timedelta(days=90),
+        SHARED_DEVICE_IDLE_MINUTES=30,
+        # Tokens live as long as the session: a slow form must not fail after an hour.
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_CHECK_DEFAULT=False,
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        BABEL_DEFAULT_LOCALE="nl",
+        BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "translations"),
+        SEND_FILE_MAX_AGE_DEFAULT=timedelta(hours=1),
+    )
+    app.config.from_prefixed_env("TALENTKAART")
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(app.instance_path)
+
+    from pwa import admin, assets, auth, db, i18n, profile, security, staff
+
+    db.init_app(app)
+    i18n.init_app(app)
+    # Registered first so its after-request hooks run last, on the final body.
+    assets.init_app(app)
+    security.init_app(app)
+    for blueprint in (auth.bp, profile.bp, staff.bp, admin.bp):
+        app.register_blueprint(blueprint)
+    return app

@@ -1,0 +1,87 @@
+"""Keeping the bytes down: gzip for text responses, fingerprinted static URLs.
+
+Mobile data is expensive for our users and waitress does not compress, so the
+app does: a first visit must stay under 50 KB transferred. Static files get a
+content hash in their URL, so they can be cached for a year and still change
+the moment a new version ships.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Flask, Response, current_app, request
+
+COMPRESSIBLE = {"text/html", "text/css", "text/javascript", "application/javascript",
+                "application/json", "text/csv", "image/svg+xml", "application/manifest+json"}
+MIN_SIZE = 500  # below this, gzip's header costs more than it saves
+YEAR = 365 * 24 * 3600
+
+
+@lru_cache(maxsize=256)
+def _file_hash(path: str, mtime: float) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+
+
+@lru_cache(maxsize=256)
+def _gzip_cached(key: str, data: bytes) -> bytes:
+    # Static files are the same bytes every time: compress each version once.
+    return gzip.compress(data, compresslevel=9, mtime=0)
+
+
+def static_version(filename: str) -> str | None:
+    """A short content hash of a static file, or None if it does not exist."""
+    path = Path(current_app.static_folder) / filename
+    try:
+        return _file_hash(str(path), path.stat().st_mtime)
+    except OSError:
+        return None
+
+
+def _add_version(endpoint: str, values: dict) -> None:
+    if endpoint == "static" and "filename" in values and "v" not in values:
+        version = static_version(values["filename"])
+        if version:
+            values["v"] = version
+
+
+def _compress(response: Response) -> Response:
+    if (response.status_code not in (200, 201, 422, 400, 403, 404)
+            or "gzip" not in request.headers.get("Accept-Encoding", "")
+            or "Content-Encoding" in response.headers
+            or response.mimetype not in COMPRESSIBLE
+            or request.method == "HEAD"
+            or "Range" in request.headers):
+        return response
+    response.vary.add("Accept-Encoding")
+    response.direct_passthrough = False
+    data = response.get_data()
+    if len(data) < MIN_SIZE:
+        return response
+    if request.endpoint == "static":
+        body = _gzip_cached(request.path, data)
+        if response.get_etag()[0]:
+            response.set_etag(response.get_etag()[0] + "-gz")
+    else:
+        body = gzip.compress(data, compresslevel=6)
+    response.set_data(body)
+    response.headers["Content-Encoding"] = "gzip"
+    return response
+
+
+def _cache_static(response: Response) -> Response:
+    if request.endpoint == "static" and request.args.get("v") and response.status_code == 200:
+        response.cache_control.max_age = YEAR
+        response.cache_control.public = True
+        response.cache_control.immutable = True
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Fingerprint static URLs and compress text responses."""
+    app.url_default_functions.setdefault(None, []).append(_add_version)
+    app.after_request(_cache_static)
+    app.after_request(_compress)

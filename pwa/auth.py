@@ -1,0 +1,172 @@
+"""Signing in and out, handover codes, language choice, and the start page."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+
+from pwa.db import get_store
+from pwa.i18n import translate
+from pwa.security import login_required, resubmittable, sign_in_session
+from sync import accounts
+from sync.records import INTERFACE_LOCALES
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site paths: never redirect to another site after sign-in."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def home_for(user: dict) -> str:
+    """Where a user starts: their profile, their caseload, or the admin pages."""
+    if user["role"] == "refugee":
+        return url_for("profile.overview", person_id=user["id"])
+    if user["role"] in ("volunteer", "coach"):
+        return url_for("staff.caseload")
+    return url_for("admin.index")
+
+
+@bp.get("/")
+def index():
+    """Start page: signed in users go to their home, others to sign-in."""
+    if g.user:
+        return redirect(home_for(g.user))
+    return redirect(url_for("auth.sign_in"))
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@resubmittable
+def sign_in():
+    """Sign in with a username and a PIN or passphrase."""
+    errors: dict[str, str] = {}
+    form = {"username": request.form.get("username", ""),
+            "shared": request.form.get("shared") == "yes"}
+    if g.get("session_expired"):
+        flash(_("You were signed out because the shared device was not used for a while."),
+              "info")
+    if request.method == "POST":
+        if g.get("csrf_failed"):
+            errors["__all__"] = _("The page was open too long. Please sign in again.")
+        else:
+            username = form["username"]
+            secret = request.form.get("secret", "")
+            if not username.strip():
+                errors["username"] = _("Enter your username")
+            if not secret:
+                errors["secret"] = _("Enter your PIN or passphrase")
+            if not errors:
+                try:
+                    user = accounts.sign_in(get_store(), username, secret,
+                                            request.remote_addr or "unknown")
+                except accounts.SignInFailed as failure:
+                    status = 429 if failure.rate_limited else 422
+                    errors["secret"] = translate((failure.message,
+                                                  {"minutes": accounts.ADDRESS_WINDOW_MINUTES}))
+                    return render_template("auth/sign_in.html", errors=errors,
+                                           form=form), status
+                sign_in_session(user, shared_device=form["shared"])
+                target = _safe_next(request.args.get("next")) or home_for(user)
+                return redirect(target, 303)
+        return render_template("auth/sign_in.html", errors=errors, form=form), 422
+    return render_template("auth/sign_in.html", errors=errors, form=form)
+
+
+@bp.post("/sign-out")
+def sign_out():
+    """End the session on this device."""
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    flash(_("You are signed out."), "success")
+    return redirect(url_for("auth.sign_in"), 303)
+
+
+@bp.route("/welcome/<code>", methods=["GET", "POST"])
+@resubmittable
+def handover(code: str):
+    """Open a handover code: choose a PIN or passphrase and start."""
+    store = get_store()
+    user = accounts.check_handover_code(store, code)
+    if user is None:
+        return render_template("auth/handover_invalid.html"), 404
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        secret = request.form.get("secret", "")
+        again = request.form.get("secret_again", "")
+        if g.get("csrf_failed"):
+            errors["__all__"] = _("The page was open too long. Please try again.")
+        elif secret != again:
+            errors["secret_again"] = _("The two entries are not the same")
+        else:
+            try:
+                user = accounts.redeem_handover_code(store, code, secret)
+            except accounts.AccountError as error:
+                errors = {k: translate(v) for k, v in error.errors.items()}
+            else:
+                sign_in_session(user, shared_device=False)
+                flash(_("Welcome! Your profile is ready."), "success")
+                return redirect(home_for(user), 303)
+        return render_template("auth/handover.html", user=user, code=code,
+                               errors=errors), 422
+    return render_template("auth/handover.html", user=user, code=code, errors=errors)
+
+
+@bp.post("/welcome")
+def handover_typed():
+    """A code typed by hand instead of scanned."""
+    code = accounts.normalise_code(request.form.get("code", ""))
+    if not code or set(code) - set(accounts.CODE_ALPHABET):
+        flash(_("This code is not valid any more. Ask for a new one"), "error")
+        return redirect(url_for("auth.sign_in"), 303)
+    return redirect(url_for("auth.handover", code=code), 303)
+
+
+@bp.post("/language")
+def choose_language():
+    """Switch the interface language (kept in the session and, if signed in, the profile)."""
+    locale = request.form.get("locale", "")
+    if locale not in INTERFACE_LOCALES:
+        abort(400)
+    session["locale"] = locale
+    if g.user:
+        get_store().update_user(g.user["id"], locale=locale)
+    return redirect(_safe_next(request.form.get("next")) or url_for("auth.index"), 303)
+
+
+@bp.route("/account/secret", methods=["GET", "POST"])
+@login_required()
+@resubmittable
+def change_secret():
+    """Choose a new PIN or passphrase."""
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        store = get_store()
+        current = request.form.get("current", "")
+        secret = request.form.get("secret", "")
+        if g.get("csrf_failed"):
+            errors["__all__"] = _("The page was open too long. Please try again.")
+        elif not accounts.verify_secret(g.user["secret_hash"], current):
+            errors["current"] = _("This is not your current PIN or passphrase")
+        elif secret != request.form.get("secret_again", ""):
+            errors["secret_again"] = _("The two entries are not the same")
+        else:
+            try:
+                accounts.set_secret(store, g.user["id"], secret)
+            except accounts.AccountError as error:
+                errors = {k: translate(v) for k, v in error.errors.items()}
+            else:
+                sign_in_session(store.user(g.user["id"]), bool(session.get("shared")))
+                flash(_("Your new PIN or passphrase is saved."), "success")
+                return redirect(home_for(g.user), 303)
+        return render_template("auth/change_secret.html", errors=errors), 422
+    return render_template("auth/change_secret.html", errors=errors)

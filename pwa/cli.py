@@ -1,0 +1,142 @@
+"""The ``talentkaart`` command: serve the app, create accounts and places, back up.
+
+A thin wrapper over ``sync``: every command calls the same functions as the
+web pages. It is a Flask command group, so ``talentkaart routes`` and
+``talentkaart shell`` work as they do with ``flask``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from pwa import create_app
+from sync import accounts, places
+from sync.demo import load_demo
+from sync.store import Store
+
+
+def _store() -> Store:
+    return Store(current_app.config["DATABASE"])
+
+
+def _fail(errors: dict[str, tuple[str, dict]]) -> None:
+    """Print core error messages (English source text) and exit with status 1."""
+    for field, (msgid, params) in errors.items():
+        click.echo(f"Error: {field}: {msgid % params if params else msgid}", err=True)
+    sys.exit(1)
+
+
+cli = FlaskGroup(name="talentkaart", create_app=create_app,
+                 help="Talentkaart: profiles of skills and ambitions for refugees.")
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0 for every network).")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 128))
+@with_appcontext
+def serve(host: str, port: int, threads: int) -> None:
+    """Serve the app with waitress (the database is created on first start)."""
+    from waitress import serve as waitress_serve
+
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"Talentkaart runs at http://{shown}:{port}/ (press Ctrl+C to stop)")
+    waitress_serve(current_app._get_current_object(), host=host, port=port, threads=threads)
+
+
+@cli.command("create-user")
+@click.option("--role", type=click.Choice(accounts.ROLES), required=True)
+@click.option("--username", required=True, help="3 to 32 characters: a-z, 0-9, . _ -")
+@click.option("--name", "display_name", required=True, help="The name others see.")
+@click.option("--location", "locations", multiple=True,
+              help="Place id; staff may have several, a refugee exactly one.")
+@click.option("--secret-stdin", is_flag=True,
+              help="Read the PIN or passphrase from the first line of standard input.")
+@with_appcontext
+def create_user(role: str, username: str, display_name: str, locations: tuple[str, ...],
+                secret_stdin: bool) -> None:
+    """Create an account with a PIN or passphrase."""
+    if role == "refugee" and len(locations) != 1:
+        _fail({"location": ("A refugee lives at exactly one place: give one --location", {})})
+    if secret_stdin:
+        secret = sys.stdin.readline().rstrip("\r\n")
+    else:
+        secret = click.prompt("PIN or passphrase", hide_input=True, confirmation_prompt=True)
+    store = _store()
+    try:
+        user_id = accounts.create_user(
+            store, role=role, username=username, display_name=display_name, secret=secret,
+            location_id=locations[0] if role == "refugee" else None,
+            location_ids=list(locations) if role in ("volunteer", "coach") else [],
+            locale="nl")
+    except accounts.AccountError as failure:
+        _fail(failure.errors)
+    finally:
+        store.close()
+    click.echo(f"Created {role} {accounts.normalise_username(username)} ({user_id})")
+
+
+@cli.command("create-location")
+@click.option("--name", required=True)
+@click.option("--kind", type=click.Choice([code for code, _ in places.KINDS]), required=True)
+@with_appcontext
+def create_location(name: str, kind: str) -> None:
+    """Add an asylum centre (azc) or municipality; prints its id."""
+    store = _store()
+    try:
+        location_id = places.add_place(store, name, kind)
+    except places.PlaceError as failure:
+        _fail(failure.errors)
+    finally:
+        store.close()
+    click.echo(location_id)
+
+
+@cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+@with_appcontext
+def backup(path: Path, force: bool) -> None:
+    """Copy the live database to PATH (safe while the app runs)."""
+    if path.exists() and not force:
+        click.echo(f"Error: {path} exists; use --force to overwrite it", err=True)
+        sys.exit(1)
+    if not path.parent.is_dir():
+        click.echo(f"Error: the folder {path.parent} does not exist", err=True)
+        sys.exit(1)
+    partial = path.with_name(path.name + ".partial")
+    partial.unlink(missing_ok=True)
+    store = _store()
+    try:
+        store.backup_to(partial)
+    finally:
+        store.close()
+    # Only a complete copy takes PATH's name: a failed backup never replaces a good one.
+    os.replace(partial, path)
+    click.echo(f"Backed up to {path}")
+
+
+@cli.command("demo")
+@with_appcontext
+def demo() -> None:
+    """Fill the database with demo places, staff and profiles (once)."""
+    store = _store()
+    try:
+        demo_accounts = load_demo(store)
+    finally:
+        store.close()
+    click.echo("Demo accounts (username, role, PIN or passphrase):")
+    for account in demo_accounts:
+        click.echo(f"  {account['username']:<14} {account['role']:<10} {account['secret']}")
+
+
+def main() -> None:
+    """Entry point of the ``talentkaart`` command."""
+    cli(prog_name="talentkaart")

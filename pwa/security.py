@@ -1,0 +1,182 @@
+"""Who is signed in, who may do what, CSRF, security headers and error pages.
+
+Errors from the core are mapped to status codes here, in one place.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+
+from flask import Flask, abort, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from sync.write import Actor, BadOperation, Forbidden, NotFound, can_see
+
+csrf = CSRFProtect()
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+       "form-action 'self'; frame-ancestors 'none'; manifest-src 'self'; worker-src 'self'")
+
+# Form endpoints that, on a CSRF failure, show the form again with what the
+# person typed, instead of an error page that would lose it.
+RESUBMITTABLE: set[str] = set()
+
+
+def resubmittable(view: Callable) -> Callable:
+    """Mark a form view that handles an expired token by showing the form again."""
+    RESUBMITTABLE.add(f"{view.__module__.rsplit('.', 1)[-1]}.{view.__name__}")
+    return view
+
+
+def current_actor() -> Actor | None:
+    """The signed-in user as the write path sees them."""
+    user = g.get("user")
+    if user is None:
+        return None
+    return Actor(id=user["id"], role=user["role"],
+                 location_ids=frozenset(g.get("location_ids", ())))
+
+
+def sign_in_session(user: dict, shared_device: bool) -> None:
+    """Start a fresh session for ``user`` (a new session id against fixation)."""
+    locale = session.get("locale")
+    session.clear()
+    session["uid"] = user["id"]
+    session["ver"] = user["session_version"]
+    session["shared"] = shared_device
+    session["seen"] = int(time.time())
+    if locale:
+        session["locale"] = locale
+    session.permanent = not shared_device
+
+
+def _load_user() -> None:
+    from pwa.db import get_store
+
+    g.user = None
+    uid = session.get("uid")
+    if not uid:
+        return
+    if session.get("shared"):
+        from flask import current_app
+        idle = current_app.config["SHARED_DEVICE_IDLE_MINUTES"] * 60
+        if time.time() - session.get("seen", 0) > idle:
+            session.clear()
+            g.session_expired = True
+            return
+        session["seen"] = int(time.time())
+    store = get_store()
+    user = store.user(uid)
+    if not user or not user["active"] or user["session_version"] != session.get("ver"):
+        session.clear()
+        return
+    g.user = user
+    if user["role"] in ("volunteer", "coach"):
+        g.location_ids = store.staff_location_ids(user["id"])
+
+
+def login_required(*roles: str) -> Callable:
+    """Only signed-in users (of ``roles``, if given); others get sign-in or 403."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            if g.user is None:
+                return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+            if roles and g.user["role"] not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped
+    return decorator
+
+
+def person_or_404(person_id: str) -> dict:
+    """The refugee ``person_id`` if the current user may see them; else 404."""
+    from pwa.db import get_store
+
+    actor = current_actor()
+    store = get_store()
+    if actor is None or not can_see(store, actor, person_id):
+        abort(404)  # 404, not 403: do not confirm that the person exists
+    return store.user(person_id)
+
+
+def is_fragment_request() -> bool:
+    """An htmx request for part of a page (boosted requests get the whole page)."""
+    return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-Boosted")
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    # Any page may answer an htmx request with a fragment: caches must tell them apart.
+    response.vary.add("HX-Request")
+    if g.get("user") is not None and request.endpoint != "static":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _check_csrf() -> None:
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    try:
+        csrf.protect()
+    except CSRFError:
+        if request.endpoint in RESUBMITTABLE:
+            g.csrf_failed = True
+        else:
+            raise
+
+
+def _error_page(status: int, message: str):
+    template = "errors/_error.html" if is_fragment_request() else "errors/error.html"
+    return render_template(template, status=status, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    """Install session loading, CSRF, headers and error pages."""
+    csrf.init_app(app)
+    app.before_request(_load_user)
+    app.before_request(_check_csrf)
+    app.after_request(_security_headers)
+
+    messages = {
+        400: lambda: _("The request was not valid."),
+        403: lambda: _("You are not allowed to see this page."),
+        404: lambda: _("This page does not exist, or you are not allowed to see it."),
+        405: lambda: _("This action is not possible here."),
+        413: lambda: _("What you sent is too large."),
+        429: lambda: _("Too many attempts. Wait a moment and try again."),
+        500: lambda: _("Something went wrong on our side. What you entered is kept; "
+                       "please try again later."),
+    }
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        return _error_page(400, _("This form was open too long or came from another site. "
+                                  "Go back, reload the page and try again."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        message = messages.get(error.code, messages[400])()
+        return _error_page(error.code or 500, message)
+
+    @app.errorhandler(NotFound)
+    def not_found(error):
+        return _error_page(404, messages[404]())
+
+    @app.errorhandler(Forbidden)
+    def forbidden(error):
+        return _error_page(403, messages[403]())
+
+    @app.errorhandler(BadOperation)
+    def bad_operation(error):
+        return _error_page(400, messages[400]())

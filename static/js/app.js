@@ -1,0 +1,11 @@
+// Small progressive enhancements; every page works without this file.
+
+// Move focus to the error summary so screen readers announce it (GOV.UK
+// pattern). htmx swaps content without a page load, so do it after swaps too.
+function focusErrorSummary(root) {
+  const summary = root.querySelector("[data-focus-on-load]");
+  if (summary) summary.focus();
+}
+
+document.addEventListener("DOMContentLoaded", () => focusErrorSummary(document));
+document.addEventListener("htmx:afterSettle", (event) => focusErrorSummary(event.target));

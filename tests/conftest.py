@@ -1,0 +1,88 @@
+"""Fixtures used everywhere: a real app on a real temporary SQLite file."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from pwa import create_app
+from sync import accounts
+from sync.store import Store
+
+
+@pytest.fixture
+def app(tmp_path):
+    """The real app on a fresh database; CSRF on, as in production."""
+    app = create_app({"TESTING": True, "DATABASE": str(tmp_path / "talentkaart.sqlite3"),
+                      "SECRET_KEY": "test-secret"})
+    yield app
+
+
+@pytest.fixture
+def client(app):
+    """A test client that keeps cookies."""
+    return app.test_client()
+
+
+@pytest.fixture
+def store(app):
+    """Direct access to the app's database."""
+    store = Store(app.config["DATABASE"])
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def location(store):
+    """An asylum centre to put people in."""
+    store.add_location("loc-ter-apel", "AZC Ter Apel", "azc")
+    return "loc-ter-apel"
+
+
+@pytest.fixture
+def other_location(store):
+    """A second place, whose people the first place's staff must not see."""
+    store.add_location("loc-utrecht", "Gemeente Utrecht", "municipality")
+    return "loc-utrecht"
+
+
+@pytest.fixture
+def make_user(store, location):
+    """Create a user of a role; returns (user dict, secret)."""
+    counter = iter(range(1000))
+
+    def make(role, *, location_id=None, location_ids=None, name=None, secret="482913"):
+        n = next(counter)
+        username = f"{role}{n}"
+        user_id = accounts.create_user(
+            store, role=role, username=username, display_name=name or f"{role.title()} {n}",
+            secret=secret,
+            location_id=(location_id or location) if role == "refugee" else None,
+            location_ids=(location_ids or [location]) if role in ("volunteer", "coach") else [])
+        return store.user(user_id), secret
+
+    return make
+
+
+def csrf_token(client, path="/sign-in"):
+    """The CSRF token from a page's form, as a browser would have it."""
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+@pytest.fixture
+def login(client):
+    """Sign a user in through the real sign-in form."""
+
+    def do(user, secret="482913", test_client=None):
+        c = test_client or client
+        token = csrf_token(c)
+        response = c.post("/sign-in", data={"username": user["username"], "secret": secret,
+                                            "csrf_token": token})
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return c
+
+    return do
