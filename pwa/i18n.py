@@ -10,7 +10,13 @@ from flask import Flask, g, request, session
 from flask_babel import Babel, format_date, format_decimal, get_locale, gettext
 
 from sync import taxonomy
-from sync.records import INTERFACE_LOCALES, LANGUAGE_NAME_KEYS, RECORD_TYPES, SPOKEN_LANGUAGES
+from sync.records import (
+    INTERFACE_LOCALES,
+    LANGUAGE_NAME_KEYS,
+    RECORD_TYPES,
+    SPOKEN_LANGUAGES,
+    known_country,
+)
 
 # Staff read profiles in Dutch; Dutch is also the fallback.
 DEFAULT_LOCALE = "nl"
@@ -114,7 +120,7 @@ def languages_for_picker() -> list[tuple[str, str]]:
 def countries() -> list[tuple[str, str]]:
     """Every country with its name in the current locale, sorted by name."""
     names = get_locale().territories
-    return sorted(((c, n) for c, n in names.items() if len(c) == 2 and c.isalpha()),
+    return sorted(((c, n) for c, n in names.items() if known_country(c)),
                   key=lambda pair: pair[1].casefold())
 
 

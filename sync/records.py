@@ -296,9 +296,22 @@ def known_language(code: str) -> bool:
     return code in SPOKEN_LANGUAGES
 
 
+# CLDR names these two-letter codes too, but they are not countries.
+_NOT_COUNTRIES = {"EU", "EZ", "UN", "ZZ", "QO", "XA", "XB"}
+
+
 def known_country(code: str) -> bool:
-    """True for a two-letter territory code Babel can name."""
-    return len(code) == 2 and code.isalpha() and code.isupper() and code in Locale("en").territories
+    """True for a two-letter country code Babel can name."""
+    return (len(code) == 2 and code.isalpha() and code.isupper()
+            and code not in _NOT_COUNTRIES and code in Locale("en").territories)
+
+
+_NUMERIC_KINDS = {"int", "hours", "date", "month", "year"}
+
+
+def ascii_digits(text: str) -> str:
+    """Arabic-Indic and other decimal digits as 0-9: phones type them in ar and fa."""
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
 
 
 def _check_field(f: Field, raw: Any, today: date, ctx: Context) -> tuple[Any, Message | None]:
@@ -324,6 +337,8 @@ def _check_field(f: Field, raw: Any, today: date, ctx: Context) -> tuple[Any, Me
     if not isinstance(raw, (str, int, float)) or isinstance(raw, bool):
         return None, (N_("This value is not valid"), {})
     text = clean_text(raw, f.kind == "longtext") if isinstance(raw, str) else str(raw)
+    if f.kind in _NUMERIC_KINDS:
+        text = ascii_digits(text)
     if text == "":
         if f.required:
             return None, (N_("This field is required"), {})
@@ -348,7 +363,8 @@ def _check_field(f: Field, raw: Any, today: date, ctx: Context) -> tuple[Any, Me
         return number, None
     if kind == "hours":
         try:
-            hours = Decimal(text.replace(",", "."))
+            # Dutch "1,5" and the Arabic decimal separator "٢٫٥" both mean 1.5.
+            hours = Decimal(text.replace(",", ".").replace("٫", "."))
         except InvalidOperation:
             return None, (N_("Enter the hours as a number, like 2 or 1.5"), {})
         if not hours.is_finite():
