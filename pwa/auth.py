@@ -50,9 +50,6 @@ def sign_in():
     errors: dict[str, str] = {}
     form = {"username": request.form.get("username", ""),
             "shared": request.form.get("shared") == "yes"}
-    if g.get("session_expired"):
-        flash(_("You were signed out because the shared device was not used for a while."),
-              "info")
     if request.method == "POST":
         if g.get("csrf_failed"):
             errors["__all__"] = _("The page was open too long. Please sign in again.")

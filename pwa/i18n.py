@@ -102,6 +102,11 @@ def format_month(value: date) -> str:
     return format_date(value, "LLLL y")
 
 
+def format_month_iso(value: str | None) -> str:
+    """A stored "2019-08" month in the reader's locale."""
+    return format_month(date.fromisoformat(f"{value}-01")) if value else ""
+
+
 def format_number(value: float | int | None) -> str:
     """A number the way the reader writes it (1,5 in Dutch, 1.5 in English)."""
     return "" if value is None else format_decimal(value)
@@ -137,6 +142,6 @@ def init_app(app: Flask) -> None:
         text_direction=text_direction, translate=translate, code_label=code_label,
         language_name=language_name, country_name=country_name, choice_label=choice_label,
         languages_for_picker=languages_for_picker, get_locale=get_locale,
-        format_day=format_day, format_month=format_month, format_number=format_number,
+        format_day=format_day, format_month=format_month, format_month_iso=format_month_iso, format_number=format_number,
         countries=countries, languages=languages)
     app.jinja_env.policies["ext.i18n.trimmed"] = True

@@ -265,6 +265,8 @@ def edit(person_id: str, slug: str, record_id: str):
         abort(404)
     if request.method == "POST":
         return _post_form(person, section, record, record_id)
+    if not can_edit(person):
+        abort(403)  # coaches read entries on the section and review pages
     return _render_form(person, section, record, record["data"], {})
 
 

@@ -9,7 +9,7 @@ import functools
 import time
 from collections.abc import Callable
 
-from flask import Flask, abort, g, redirect, render_template, request, session, url_for
+from flask import Flask, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
@@ -67,7 +67,9 @@ def _load_user() -> None:
         idle = current_app.config["SHARED_DEVICE_IDLE_MINUTES"] * 60
         if time.time() - session.get("seen", 0) > idle:
             session.clear()
-            g.session_expired = True
+            # Flashed, not kept on g: the next thing that happens is a redirect.
+            flash(_("You were signed out because the shared device was not used for a while."),
+                  "info")
             return
         session["seen"] = int(time.time())
     store = get_store()

@@ -328,8 +328,6 @@ def resolve(store: Store, actor: Actor, conflict_id: str, keep: str, op_id: str,
     current revision, so it is validated, versioned and logged like any edit;
     all of it happens in one transaction.
     """
-    if keep not in ("current", "proposed") or not _is_uuid(op_id):
-        raise BadOperation()
     with store.transaction():
         conflict = store.conflict(conflict_id)
         if conflict is None or not can_see(store, actor, conflict["person_id"]):
@@ -342,6 +340,16 @@ def resolve(store: Store, actor: Actor, conflict_id: str, keep: str, op_id: str,
         if conflict["resolved_at"] is not None:
             raise NotFound()
         record = store.record(conflict["record_id"])
+        spec = RECORD_TYPES[record["type"]]
+        staff_fields = {f.name for f in spec.fields if f.staff_only}
+        verdict = (conflict["action"] == "put" and bool(conflict["proposed"])
+                   and set(conflict["proposed"]) <= staff_fields)
+        if actor.role == "coach" and not spec.staff_only and not verdict:
+            # A coach settles only a clash with their own verdict, never the
+            # person's own words: that choice is the person's.
+            raise Forbidden()
+        if keep not in ("current", "proposed") or not _is_uuid(op_id):
+            raise BadOperation()
         outcome = Outcome("applied", record["id"], record["revision"], record["seq"])
         if keep == "proposed":
             fields = conflict["proposed"] if conflict["action"] == "put" else {}

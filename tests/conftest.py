@@ -21,8 +21,10 @@ def app(tmp_path):
 
 @pytest.fixture
 def client(app):
-    """A test client that keeps cookies."""
-    return app.test_client()
+    """A test client that keeps cookies and reads English (the msgids), unless told otherwise."""
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
 
 
 @pytest.fixture
@@ -52,14 +54,16 @@ def make_user(store, location):
     """Create a user of a role; returns (user dict, secret)."""
     counter = iter(range(1000))
 
-    def make(role, *, location_id=None, location_ids=None, name=None, secret="482913"):
+    def make(role, *, location_id=None, location_ids=None, name=None, secret="482913",
+             locale="en"):
         n = next(counter)
         username = f"{role}{n}"
         user_id = accounts.create_user(
             store, role=role, username=username, display_name=name or f"{role.title()} {n}",
             secret=secret,
             location_id=(location_id or location) if role == "refugee" else None,
-            location_ids=(location_ids or [location]) if role in ("volunteer", "coach") else [])
+            location_ids=(location_ids or [location]) if role in ("volunteer", "coach") else [],
+            locale=locale)
         return store.user(user_id), secret
 
     return make

@@ -180,6 +180,8 @@ def test_review_marks_new_and_changed_entries(coach, client, store, refugee, loc
     entry = lambda rid: html.split(f'id="entry-{rid}"')[1].split("</li>")[0]  # noqa: E731
     assert "badge--changed" in entry(first)
     assert "badge--new" in entry(fresh)
+    store.update_user(coach["id"], locale="nl")
+    html = client.get(f"/people/{refugee['id']}/review").get_data(as_text=True)
     assert "Engels" in html  # "Written in: English", in the coach's Dutch
 
 
