@@ -48,13 +48,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
 
-    from pwa import admin, assets, auth, db, i18n, profile, security, staff
+    from pwa import admin, assets, auth, db, i18n, offline, profile, security, staff
 
     db.init_app(app)
     i18n.init_app(app)
     # Registered first so its after-request hooks run last, on the final body.
     assets.init_app(app)
     security.init_app(app)
-    for blueprint in (auth.bp, profile.bp, staff.bp, admin.bp):
+    for blueprint in (auth.bp, profile.bp, staff.bp, admin.bp, offline.bp):
         app.register_blueprint(blueprint)
     return app

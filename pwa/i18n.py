@@ -7,7 +7,7 @@ from typing import Any
 
 from babel import Locale
 from flask import Flask, g, request, session
-from flask_babel import Babel, format_date, format_decimal, get_locale, gettext
+from flask_babel import Babel, format_date, format_decimal, get_locale, get_translations, gettext
 
 from sync import taxonomy
 from sync.records import (
@@ -135,6 +135,38 @@ def languages() -> list[tuple[str, str]]:
                   key=lambda pair: pair[1].casefold())
 
 
+def plural_forms(singular: str, plural: str) -> dict[str, str]:
+    """A plural message for JavaScript: its form per CLDR category, placeholders intact.
+
+    ``Intl.PluralRules`` in the browser picks the category; gettext's formula
+    picked the form here for a sample number of that category.
+    """
+    locale = get_locale()
+    translations = get_translations()
+    forms: dict[str, str] = {}
+    for n in range(0, 1001):
+        forms.setdefault(locale.plural_form(n), translations.ungettext(singular, plural, n))
+    return forms
+
+
+def js_strings() -> dict[str, Any]:
+    """The texts the small JavaScript modules show, in the reader's language."""
+    return {
+        "New entry": gettext("New entry"),
+        "Not accepted: %(reason)s": gettext("Not accepted: %(reason)s"),
+        "Will be deleted when sent": gettext("Will be deleted when sent"),
+        "Saved on this phone, not yet sent": gettext("Saved on this phone, not yet sent"),
+        "The server did not accept this change": gettext(
+            "The server did not accept this change"),
+        "Discard this change? It cannot be brought back.": gettext(
+            "Discard this change? It cannot be brought back."),
+        "%(count)s changes not sent yet": plural_forms(
+            "%(count)s change not sent yet", "%(count)s changes not sent yet"),
+        "%(count)s changes need your attention": plural_forms(
+            "%(count)s change needs your attention", "%(count)s changes need your attention"),
+    }
+
+
 def init_app(app: Flask) -> None:
     """Wire Flask-Babel and expose helpers to templates."""
     Babel(app, locale_selector=select_locale)
@@ -142,6 +174,7 @@ def init_app(app: Flask) -> None:
         text_direction=text_direction, translate=translate, code_label=code_label,
         language_name=language_name, country_name=country_name, choice_label=choice_label,
         languages_for_picker=languages_for_picker, get_locale=get_locale,
-        format_day=format_day, format_month=format_month, format_month_iso=format_month_iso, format_number=format_number,
-        countries=countries, languages=languages)
+        format_day=format_day, format_month=format_month, format_month_iso=format_month_iso,
+        format_number=format_number,
+        countries=countries, languages=languages, js_strings=js_strings)
     app.jinja_env.policies["ext.i18n.trimmed"] = True

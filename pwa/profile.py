@@ -8,6 +8,7 @@ them lighter where it runs.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 
@@ -335,8 +336,20 @@ def new_op_id() -> str:
     return new_id()
 
 
+# The fields that name an entry, for a change shown before the server has it.
+TITLE_FIELDS = {"basics": "display_name", "ambition": "occupation sector note",
+                "skill": "code free_text", "language": "language", "education": "field",
+                "work": "job_title", "volunteer": "activity", "goal": "title", "step": "text"}
+
+
+def fields_json(fields: list[Field]) -> str:
+    """Field names and kinds, so the offline module can read a form like the server does."""
+    return json.dumps([[f.name, f.kind] for f in fields])
+
+
 @bp.app_context_processor
 def profile_helpers():
     """Things the profile templates need."""
     return {"SECTIONS": SECTIONS, "SECTION_OF_TYPE": SECTION_OF_TYPE, "new_op_id": new_op_id,
-            "taxonomy": taxonomy, "RECORD_TYPES": RECORD_TYPES}
+            "taxonomy": taxonomy, "RECORD_TYPES": RECORD_TYPES, "TITLE_FIELDS": TITLE_FIELDS,
+            "fields_json": fields_json}

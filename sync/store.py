@@ -18,7 +18,7 @@ from typing import Any
 
 import sqlite_utils
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class StoreError(Exception):
@@ -104,7 +104,7 @@ class Store:
             " seq INTEGER PRIMARY KEY AUTOINCREMENT, record_id TEXT NOT NULL,"
             " person_id TEXT NOT NULL, type TEXT NOT NULL, revision INTEGER NOT NULL,"
             " action TEXT NOT NULL, data TEXT NOT NULL, changed TEXT NOT NULL,"
-            " actor_id TEXT NOT NULL, op_id TEXT, at TEXT NOT NULL)")
+            " actor_id TEXT NOT NULL, op_id TEXT, at TEXT NOT NULL, via TEXT)")
         t("history").create_index(["record_id", "revision"], if_not_exists=True)
         t("history").create_index(["person_id", "seq"], if_not_exists=True)
         t("operations").create(
@@ -125,7 +125,15 @@ class Store:
             {"id": str, "kind": str, "effective_from": str, "status": str,
              "data": str, "created_at": str, "created_by": str},
             pk="id", if_not_exists=True)
+        self._migrate()
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _migrate(self) -> None:
+        """Bring databases made by older versions up to date, in place."""
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if 0 < version < 2 and "via" not in self.db.table("history").columns_dict:
+            # Version 2: who delivered an operation for its author (an uploaded outbox).
+            self.db.table("history").add_column("via", str)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Store]:
@@ -319,14 +327,20 @@ class Store:
             fields["data"] = _dumps(fields["data"])
         self.db.table("records").update(record_id, fields)
 
+    def records_changed_since(self, person_id: str, seq: int) -> list[dict]:
+        """A person's records (deleted ones too) changed after change ``seq``."""
+        return [self._record(r) for r in self._rows(
+            "SELECT * FROM records WHERE person_id = ? AND seq > ? ORDER BY seq",
+            [person_id, seq])]
+
     def append_history(self, entry: dict) -> int:
         """Append one history entry and return its change sequence number."""
         cursor = self.db.execute(
             "INSERT INTO history (record_id, person_id, type, revision, action, data,"
-            " changed, actor_id, op_id, at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            " changed, actor_id, op_id, at, via) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             [entry["record_id"], entry["person_id"], entry["type"], entry["revision"],
              entry["action"], _dumps(entry["data"]), _dumps(entry["changed"]),
-             entry["actor_id"], entry.get("op_id"), entry["at"]])
+             entry["actor_id"], entry.get("op_id"), entry["at"], entry.get("via")])
         return cursor.lastrowid
 
     def record_at_revision(self, record_id: str, revision: int) -> dict | None:

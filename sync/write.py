@@ -170,7 +170,8 @@ def _check_permission(store: Store, actor: Actor, op: Operation) -> None:
         raise Forbidden()
 
 
-def apply(store: Store, actor: Actor, op: Operation, *, today: date | None = None) -> Outcome:
+def apply(store: Store, actor: Actor, op: Operation, *, today: date | None = None,
+          via: str | None = None) -> Outcome:
     """Apply one operation exactly once; see the module docstring.
 
     Raises ``ValidationFailed`` (field errors), ``Forbidden``, ``NotFound`` or
@@ -178,10 +179,11 @@ def apply(store: Store, actor: Actor, op: Operation, *, today: date | None = Non
     """
     _check_operation(op)
     with store.transaction():
-        return _apply_locked(store, actor, op, today or date.today())
+        return _apply_locked(store, actor, op, today or date.today(), via)
 
 
-def _apply_locked(store: Store, actor: Actor, op: Operation, today: date) -> Outcome:
+def _apply_locked(store: Store, actor: Actor, op: Operation, today: date,
+                  via: str | None = None) -> Outcome:
     """``apply`` inside an open transaction."""
     done = store.operation(op.op_id)
     if done is not None:
@@ -189,12 +191,13 @@ def _apply_locked(store: Store, actor: Actor, op: Operation, today: date) -> Out
             raise Forbidden()  # someone replaying another user's operation
         return Outcome(**{**done["outcome"], "status": "duplicate"})
     _check_permission(store, actor, op)
-    outcome = _apply_new(store, actor, op, today)
+    outcome = _apply_new(store, actor, op, today, via)
     store.add_operation(op.op_id, actor.id, op.person_id, op.record_id, outcome.as_dict())
     return outcome
 
 
-def _apply_new(store: Store, actor: Actor, op: Operation, today: date) -> Outcome:
+def _apply_new(store: Store, actor: Actor, op: Operation, today: date,
+               via: str | None) -> Outcome:
     current = store.record(op.record_id)
     if current is not None and (current["person_id"] != op.person_id
                                 or current["type"] != op.record_type):
@@ -204,7 +207,7 @@ def _apply_new(store: Store, actor: Actor, op: Operation, today: date) -> Outcom
             raise NotFound()
         if op.base_revision != 0:
             raise NotFound()
-        return _write(store, actor, op, None, dict(op.fields), today, "applied")
+        return _write(store, actor, op, None, dict(op.fields), today, "applied", via)
 
     base = current["revision"]
     if op.base_revision == base:
@@ -212,7 +215,7 @@ def _apply_new(store: Store, actor: Actor, op: Operation, today: date) -> Outcom
             return Outcome("applied", op.record_id, base, current["seq"])
         # A put on a deleted record at its current revision brings it back.
         proposed = _proposal(current["data"], op)
-        return _write(store, actor, op, current, proposed, today, "applied")
+        return _write(store, actor, op, current, proposed, today, "applied", via)
     if op.base_revision > base:
         raise BadOperation()  # a revision the server never gave out
 
@@ -232,11 +235,11 @@ def _apply_new(store: Store, actor: Actor, op: Operation, today: date) -> Outcom
             clashing |= set(op.fields) & _STATUS_FIELDS
         if not clashing:
             proposed = _proposal(current["data"], op)
-            return _write(store, actor, op, current, proposed, today, "merged")
+            return _write(store, actor, op, current, proposed, today, "merged", via)
     if current["deleted"] and op.action == "delete":
         # Deleting what is already gone is what the author wanted: no conflict.
         return Outcome("applied", op.record_id, current["revision"], current["seq"])
-    return _keep_both(store, actor, op, current, today)
+    return _keep_both(store, actor, op, current, today, via)
 
 
 def _proposal(data: dict, op: Operation) -> dict | None:
@@ -246,7 +249,7 @@ def _proposal(data: dict, op: Operation) -> dict | None:
 
 
 def _write(store: Store, actor: Actor, op: Operation, current: dict | None,
-           proposed: dict | None, today: date, status: str) -> Outcome:
+           proposed: dict | None, today: date, status: str, via: str | None = None) -> Outcome:
     now = utc_now()
     if proposed is None:  # delete: keep the data, mark it deleted
         data = current["data"]
@@ -265,7 +268,7 @@ def _write(store: Store, actor: Actor, op: Operation, current: dict | None,
     seq = store.append_history({
         "record_id": op.record_id, "person_id": op.person_id, "type": op.record_type,
         "revision": revision, "action": action, "data": data, "changed": changed,
-        "actor_id": actor.id, "op_id": op.op_id, "at": now})
+        "actor_id": actor.id, "op_id": op.op_id, "at": now, "via": via})
     if current is None:
         store.insert_record({
             "id": op.record_id, "person_id": op.person_id, "type": op.record_type,
@@ -297,7 +300,7 @@ def _reset_verification(record_type: str, before: dict, proposed: dict, actor: A
 
 
 def _keep_both(store: Store, actor: Actor, op: Operation, current: dict,
-               today: date) -> Outcome:
+               today: date, via: str | None = None) -> Outcome:
     """Store a stale operation as a conflict next to the current version."""
     if op.action == "put":
         # Validate now, so an invalid stale edit is refused like any other.
@@ -315,7 +318,7 @@ def _keep_both(store: Store, actor: Actor, op: Operation, current: dict,
         "record_id": op.record_id, "person_id": op.person_id, "type": op.record_type,
         "revision": current["revision"], "action": "conflict", "data": current["data"],
         "changed": sorted(op.fields), "actor_id": actor.id, "op_id": op.op_id,
-        "at": utc_now()})
+        "at": utc_now(), "via": via})
     store.update_record(op.record_id, seq=seq)
     return Outcome("conflict", op.record_id, current["revision"], seq, conflict_id)
 

@@ -53,7 +53,7 @@ def extracted(tmp_path_factory):
     pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
     subprocess.run(
         [sys.executable, "-m", "babel.messages.frontend", "-q", "extract",
-         "-F", "babel.cfg", "-k", "_l", "-k", "N_", "--no-location",
+         "-F", "babel.cfg", "-k", "_l", "-k", "N_", "-k", "plural_forms:1,2", "--no-location",
          "--ignore-dirs", ".venv node_modules .* _* build tests bench",
          "-o", str(pot), "."],
         cwd=ROOT, check=True)

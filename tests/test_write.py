@@ -575,3 +575,22 @@ def test_stale_edit_of_hours_after_verification_is_merged_and_unverified(store, 
     assert outcome.status == "merged"
     data = store.record(entry)["data"]
     assert (data["hours"], data["status"]) == (3.0, "self_reported")
+
+
+def test_a_version_1_database_gains_the_via_column(tmp_path):
+    import sqlite3
+
+    from sync.store import open_store
+
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)
+    old.execute("CREATE TABLE history (seq INTEGER PRIMARY KEY AUTOINCREMENT, record_id TEXT"
+                " NOT NULL, person_id TEXT NOT NULL, type TEXT NOT NULL, revision INTEGER"
+                " NOT NULL, action TEXT NOT NULL, data TEXT NOT NULL, changed TEXT NOT NULL,"
+                " actor_id TEXT NOT NULL, op_id TEXT, at TEXT NOT NULL)")
+    old.execute("PRAGMA user_version = 1")
+    old.commit()
+    old.close()
+    store = open_store(path)
+    assert "via" in store.db.table("history").columns_dict
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == 2

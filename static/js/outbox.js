@@ -1,0 +1,239 @@
+// The outbox: changes made on this phone, kept in IndexedDB until the server
+// has them. An operation leaves the outbox only when the server acknowledges
+// it (applied, merged, conflict or duplicate); a refusal keeps it, marked
+// "rejected" with the server's reasons, for the person to fix or discard.
+
+const DB_NAME = "talentkaart";
+const DB_VERSION = 1;
+const BATCH = 50;
+
+let dbPromise = null;
+
+function request(req) {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+function done(tx) {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error || new Error("transaction aborted"));
+  });
+}
+
+export function openDb() {
+  if (!dbPromise) {
+    dbPromise = new Promise((resolve, reject) => {
+      const open = indexedDB.open(DB_NAME, DB_VERSION);
+      open.onupgradeneeded = () => {
+        const db = open.result;
+        const ops = db.createObjectStore("outbox", { keyPath: "op_id" });
+        ops.createIndex("device_seq", "device_seq", { unique: true });
+        db.createObjectStore("meta");
+      };
+      open.onsuccess = () => {
+        const db = open.result;
+        // iOS may close the connection under memory pressure: reopen next time.
+        db.onclose = () => { dbPromise = null; };
+        db.onversionchange = () => { db.close(); dbPromise = null; };
+        resolve(db);
+      };
+      open.onerror = () => reject(open.error);
+    });
+  }
+  return dbPromise;
+}
+
+function newId() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+export { newId };
+
+export async function getMeta(key) {
+  const db = await openDb();
+  return request(db.transaction("meta").objectStore("meta").get(key));
+}
+
+export async function setMeta(key, value) {
+  const db = await openDb();
+  const tx = db.transaction("meta", "readwrite");
+  tx.objectStore("meta").put(value, key);
+  return done(tx);
+}
+
+export async function deviceId() {
+  let id = await getMeta("device_id");
+  if (!id) {
+    id = newId();
+    await setMeta("device_id", id);
+  }
+  return id;
+}
+
+// Queue one change. Sequence number and base revision are decided inside the
+// same transaction, so two tabs never hand out the same number, and edits of
+// one entry chain their revisions in the order the person made them.
+export async function enqueue(op) {
+  const db = await openDb();
+  const tx = db.transaction(["outbox", "meta"], "readwrite");
+  const outbox = tx.objectStore("outbox");
+  const meta = tx.objectStore("meta");
+  const seq = ((await request(meta.get("next_seq"))) || 1);
+  meta.put(seq + 1, "next_seq");
+  const all = await request(outbox.getAll());
+  const earlier = all
+    .filter((o) => o.record_id === op.record_id && o.status !== "rejected")
+    .sort((a, b) => a.device_seq - b.device_seq);
+  const last = earlier[earlier.length - 1];
+  const entry = {
+    ...op,
+    device_seq: seq,
+    base_revision: last ? last.base_revision + 1 : op.base_revision,
+    made_at: new Date().toISOString(),
+    status: "pending",
+    message: null,
+    errors: {},
+  };
+  outbox.put(entry);
+  await done(tx);
+  announce();
+  return entry;
+}
+
+export async function allOps() {
+  const db = await openDb();
+  const ops = await request(db.transaction("outbox").objectStore("outbox").getAll());
+  return ops.sort((a, b) => a.device_seq - b.device_seq);
+}
+
+export async function discard(opId) {
+  const db = await openDb();
+  const tx = db.transaction("outbox", "readwrite");
+  tx.objectStore("outbox").delete(opId);
+  await done(tx);
+  announce();
+}
+
+async function settle(results, sentIds) {
+  const db = await openDb();
+  const tx = db.transaction("outbox", "readwrite");
+  const outbox = tx.objectStore("outbox");
+  let applied = 0;
+  for (const result of results) {
+    if (!sentIds.has(result.op_id)) continue;
+    if (result.status === "rejected") {
+      const op = await request(outbox.get(result.op_id));
+      if (op) outbox.put({ ...op, status: "rejected", message: result.message, errors: result.errors || {} });
+    } else {
+      outbox.delete(result.op_id);
+      applied += 1;
+    }
+  }
+  await done(tx);
+  return applied;
+}
+
+// Tell every open tab (and this one) that the outbox changed.
+const channel = "BroadcastChannel" in self ? new BroadcastChannel("talentkaart-outbox") : null;
+export function announce() {
+  if (channel) channel.postMessage("changed");
+  document.dispatchEvent(new CustomEvent("outbox:changed"));
+}
+if (channel) channel.onmessage = () => document.dispatchEvent(new CustomEvent("outbox:changed"));
+
+const HEADERS = { "Content-Type": "application/json", "X-Talentkaart-Sync": "1" };
+
+// Send what is pending, oldest first. Returns a summary; never throws.
+async function pushPending(userId) {
+  const summary = { sent: 0, applied: 0, signin: false, error: false };
+  let batch = BATCH;
+  for (;;) {
+    const pending = (await allOps()).filter((o) => o.user_id === userId && o.status === "pending");
+    if (!pending.length) return summary;
+    const chunk = pending.slice(0, batch);
+    let response;
+    try {
+      response = await fetch("/sync/push", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: HEADERS,
+        body: JSON.stringify({ device_id: await deviceId(), operations: chunk.map(wireFormat) }),
+      });
+    } catch (error) {
+      summary.error = true;
+      return summary;
+    }
+    if (response.status === 401) {
+      summary.signin = true;
+      await setMeta("needs_signin", true);
+      return summary;
+    }
+    if (response.status === 413 && batch > 1) {
+      batch = Math.ceil(batch / 2);
+      continue;
+    }
+    if (!response.ok) {
+      summary.error = true;
+      return summary;
+    }
+    const body = await response.json();
+    await setMeta("needs_signin", false);
+    summary.sent += chunk.length;
+    summary.applied += await settle(body.results || [], new Set(chunk.map((o) => o.op_id)));
+    announce();
+  }
+}
+
+function wireFormat(op) {
+  const { op_id, device_seq, person_id, record_type, record_id, action, base_revision, fields } = op;
+  return { op_id, device_seq, person_id, record_type, record_id, action, base_revision, fields };
+}
+
+// Ask the server what changed on a profile since we last looked.
+async function pullChanges(personId) {
+  const key = `cursor:${personId}`;
+  const since = (await getMeta(key)) || 0;
+  try {
+    const response = await fetch(`/sync/pull?person=${encodeURIComponent(personId)}&since=${since}`,
+      { credentials: "same-origin", headers: HEADERS });
+    if (!response.ok) return 0;
+    const changes = await response.json();
+    await setMeta(key, changes.cursor);
+    return since === 0 ? 0 : changes.records.length;
+  } catch {
+    return 0;
+  }
+}
+
+// One sync runner across tabs: the Web Lock makes a second tab skip, not race.
+export async function syncNow({ userId, personId }) {
+  if (!userId) return null;
+  const run = async () => {
+    const summary = await pushPending(userId);
+    summary.pulled = personId && !summary.signin ? await pullChanges(personId) : 0;
+    return summary;
+  };
+  if (navigator.locks) {
+    return navigator.locks.request("talentkaart-sync", { ifAvailable: true }, (lock) => (lock ? run() : null));
+  }
+  return run();
+}
+
+// Forget everything of this device's user (after a successful sign-out).
+export async function forgetUser(userId) {
+  const db = await openDb();
+  const tx = db.transaction(["outbox", "meta"], "readwrite");
+  const ops = await request(tx.objectStore("outbox").getAll());
+  for (const op of ops) if (op.user_id === userId && op.status !== "pending" && op.status !== "rejected") tx.objectStore("outbox").delete(op.op_id);
+  const keys = await request(tx.objectStore("meta").getAllKeys());
+  for (const key of keys) if (String(key).startsWith("cursor:")) tx.objectStore("meta").delete(key);
+  await done(tx);
+}

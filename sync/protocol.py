@@ -1,0 +1,161 @@
+"""The sync protocol between a phone's outbox and the server: push and pull.
+
+Push: a device sends operations it made, oldest first. Each is applied
+through ``sync.write.apply`` in its own transaction, so an acknowledgement
+always means "committed", a crash mid-batch loses nothing acknowledged, and a
+resend of the whole batch is harmless (operations are idempotent by id).
+A permanently invalid operation is answered "rejected" with its reasons and
+never blocks the ones after it; the phone keeps it for the person to fix.
+
+Pull: the changes to one person's profile after a cursor (the change
+sequence), with deleted records as tombstones, so a phone can tell what is
+new, including coaches' comments and verified hours.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from sync.messages import N_
+from sync.records import RECORD_TYPES, ValidationFailed
+from sync.store import Store
+from sync.write import Actor, BadOperation, Forbidden, NotFound, Operation, apply, can_see
+
+MAX_OPERATIONS = 200  # per push; the phone sends larger outboxes in batches
+MAX_FIELDS = 40
+MAX_VALUE_LENGTH = 10_000
+FORMAT = "talentkaart-outbox"  # the escape-hatch file an unsent outbox is saved as
+
+
+class BadPayload(Exception):
+    """The request as a whole is malformed; ``message`` is a msgid."""
+
+    def __init__(self, message: str, params: dict | None = None):
+        super().__init__(message)
+        self.message, self.params = message, params or {}
+
+
+def _field_value_ok(value: Any) -> bool:
+    if value is None or isinstance(value, (bool, int, float)):
+        return True
+    if isinstance(value, str):
+        return len(value) <= MAX_VALUE_LENGTH
+    if isinstance(value, list):
+        return len(value) <= 50 and all(isinstance(v, str) and len(v) <= 200 for v in value)
+    return False
+
+
+def parse_operation(raw: Any) -> Operation:
+    """One operation from JSON, checked for shape (not content); raise ``BadOperation``."""
+    if not isinstance(raw, dict):
+        raise BadOperation()
+    fields = raw.get("fields", {})
+    base = raw.get("base_revision")
+    strings = ("op_id", "person_id", "record_type", "record_id", "action")
+    if (any(not isinstance(raw.get(key), str) for key in strings)
+            or not isinstance(base, int) or isinstance(base, bool)
+            or not isinstance(fields, dict) or len(fields) > MAX_FIELDS
+            or any(not isinstance(k, str) or not _field_value_ok(v) for k, v in fields.items())
+            or raw["record_type"] not in RECORD_TYPES):
+        raise BadOperation()
+    return Operation(op_id=raw["op_id"], person_id=raw["person_id"],
+                     record_type=raw["record_type"], record_id=raw["record_id"],
+                     action=raw["action"], base_revision=base, fields=fields)
+
+
+def operations_from(payload: Any) -> list[Any]:
+    """The list of raw operations in a push body or an outbox file."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("operations"), list):
+        raise BadPayload(N_("The data is not in the expected format."))
+    raw_ops = payload["operations"]
+    if len(raw_ops) > MAX_OPERATIONS:
+        raise BadPayload(N_("Send at most %(max)s changes at once."), {"max": MAX_OPERATIONS})
+    return raw_ops
+
+
+def push(store: Store, actor: Actor, raw_ops: list[Any], *,
+         today: date | None = None, via: str | None = None,
+         only_person: str | None = None) -> list[dict]:
+    """Apply operations in order; one result per operation, in the same order.
+
+    Result statuses: applied, merged, conflict, duplicate (all mean "the
+    server has it": the phone may drop it) and rejected (the phone keeps it,
+    with ``message`` and per-field ``errors`` as (msgid, params) pairs).
+    ``via`` names someone who delivered the operations for their author.
+    """
+    results = []
+    for raw in raw_ops:
+        op_id = raw.get("op_id") if isinstance(raw, dict) else None
+        try:
+            op = parse_operation(raw)
+            if only_person is not None and op.person_id != only_person:
+                raise NotFound()
+            outcome = apply(store, actor, op, today=today, via=via)
+        except ValidationFailed as failure:
+            results.append({"op_id": op_id, "status": "rejected",
+                            "message": (N_("Some answers are not valid."), {}),
+                            "errors": failure.errors})
+        except (Forbidden, NotFound, BadOperation) as error:
+            results.append({"op_id": op_id, "status": "rejected",
+                            "message": (error.message, {}), "errors": {}})
+        else:
+            results.append({"op_id": op_id, **outcome.as_dict()})
+    return results
+
+
+def pull(store: Store, actor: Actor, person_id: str, since: int) -> dict:
+    """Changes to ``person_id``'s profile after change ``since``; raise ``NotFound``."""
+    if not can_see(store, actor, person_id):
+        raise NotFound()
+    if since < 0:
+        raise BadOperation()
+    records = store.records_changed_since(person_id, since)
+    conflicts = store.open_conflicts(person_id)
+    return {
+        "cursor": max([since] + [r["seq"] for r in records]),
+        "records": [{"id": r["id"], "type": r["type"], "revision": r["revision"],
+                     "deleted": r["deleted"], "has_conflict": r["has_conflict"],
+                     "data": r["data"], "seq": r["seq"], "updated_at": r["updated_at"],
+                     "updated_by": r["updated_by"]} for r in records],
+        "conflicts": [{"id": c["id"], "record_id": c["record_id"], "action": c["action"],
+                       "proposed": c["proposed"]} for c in conflicts],
+    }
+
+
+def read_outbox_file(content: bytes) -> dict:
+    """Parse a saved outbox file; raise ``BadPayload`` when it is not one."""
+    if len(content) > 5 * 1024 * 1024:
+        raise BadPayload(N_("What you sent is too large."))
+    try:
+        payload = json.loads(content.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        payload = None
+    if (not isinstance(payload, dict) or payload.get("format") != FORMAT
+            or not isinstance(payload.get("user_id"), str)):
+        raise BadPayload(N_("This is not a file with saved Talentkaart changes"))
+    return payload
+
+
+def upload(store: Store, uploader: Actor, person_id: str, payload: dict, *,
+           today: date | None = None) -> list[dict]:
+    """Apply a saved outbox for one person, in the name of whoever made the changes.
+
+    The uploader only carries the file: changes a refugee made on their own
+    phone stay theirs (the history notes who delivered them). A file made by
+    someone else than the uploader or the person is refused.
+    """
+    if not can_see(store, uploader, person_id):
+        raise NotFound()
+    maker_id = payload["user_id"]
+    if maker_id == uploader.id:
+        author = uploader
+    elif maker_id == person_id:
+        author = Actor(id=person_id, role="refugee")
+    else:
+        raise BadPayload(N_("These changes were made by someone else. Upload them with "
+                            "their own account."))
+    raw_ops = operations_from(payload)
+    return push(store, author, raw_ops, today=today,
+                via=uploader.id if author is not uploader else None, only_person=person_id)
