@@ -367,11 +367,11 @@ class Store:
 
     def volunteer_hours_on(self, person_id: str, day: str, exclude_id: str) -> float:
         """Hours a person already recorded on ``day``, other than one record."""
-        total = 0.0
-        for rec in self.records(person_id, "volunteer"):
-            if rec["id"] != exclude_id and rec["data"].get("date") == day:
-                total += float(rec["data"].get("hours") or 0)
-        return total
+        row = self._row(
+            "SELECT coalesce(sum(json_extract(data, '$.hours')), 0) AS total FROM records"
+            " WHERE person_id = ? AND type = 'volunteer' AND deleted = 0 AND id != ?"
+            " AND json_extract(data, '$.date') = ?", [person_id, exclude_id, day])
+        return float(row["total"])
 
     # -- operations (idempotency) --------------------------------------------
 
