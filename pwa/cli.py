@@ -41,11 +41,23 @@ cli = FlaskGroup(name="talentkaart", create_app=create_app,
               help="Address to listen on (0.0.0.0 for every network).")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 128))
+@click.option("--demo", "with_demo", is_flag=True,
+              help="Fill an empty database with demo places, staff and profiles first.")
 @with_appcontext
-def serve(host: str, port: int, threads: int) -> None:
+def serve(host: str, port: int, threads: int, with_demo: bool) -> None:
     """Serve the app with waitress (the database is created on first start)."""
     from waitress import serve as waitress_serve
 
+    store = _store()
+    try:
+        if with_demo:
+            _print_demo_accounts(load_demo(store))
+        elif not store.users():
+            click.echo("No accounts yet. Start with --demo for demo accounts, or create an "
+                       "admin: talentkaart create-user --role admin --username admin "
+                       "--name Admin")
+    finally:
+        store.close()
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"Talentkaart runs at http://{shown}:{port}/ (press Ctrl+C to stop)")
     waitress_serve(current_app._get_current_object(), host=host, port=port, threads=threads)
@@ -132,6 +144,10 @@ def demo() -> None:
         demo_accounts = load_demo(store)
     finally:
         store.close()
+    _print_demo_accounts(demo_accounts)
+
+
+def _print_demo_accounts(demo_accounts: list[dict]) -> None:
     click.echo("Demo accounts (username, role, PIN or passphrase):")
     for account in demo_accounts:
         click.echo(f"  {account['username']:<14} {account['role']:<10} {account['secret']}")

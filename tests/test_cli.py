@@ -109,3 +109,30 @@ def test_create_location_with_bad_input_exits_1(runner, args):
 def test_serve_refuses_a_bad_port(runner):
     result = runner.invoke(cli, ["serve", "--port", "70000"])
     assert result.exit_code == 2 and "70000" in result.output
+
+
+def test_serve_with_demo_fills_an_empty_database_then_serves(runner, store, monkeypatch):
+    import waitress
+
+    served = {}
+    # Waitress itself is not under test: record what it would serve instead of blocking.
+    monkeypatch.setattr(waitress, "serve", lambda app, **options: served.update(options))
+    result = runner.invoke(args=["serve", "--demo", "--port", "5099"])
+    assert result.exit_code == 0, result.output
+    assert "coach" in result.output and "demo-coach-2026" in result.output
+    assert served == {"host": "127.0.0.1", "port": 5099, "threads": 8}
+    assert store.user_by_username("coach")["role"] == "coach"
+
+
+def test_serve_on_an_empty_database_says_how_to_get_an_account(runner, monkeypatch):
+    import waitress
+
+    monkeypatch.setattr(waitress, "serve", lambda app, **options: None)
+    result = runner.invoke(args=["serve"])
+    assert "No accounts yet" in result.output
+
+
+@pytest.mark.parametrize("port", ["0", "70000", "http"])
+def test_serve_refuses_a_bad_port(runner, port):
+    result = runner.invoke(args=["serve", "--port", port])
+    assert result.exit_code == 2
