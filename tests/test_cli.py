@@ -117,7 +117,7 @@ def test_serve_with_demo_fills_an_empty_database_then_serves(runner, store, monk
     served = {}
     # Waitress itself is not under test: record what it would serve instead of blocking.
     monkeypatch.setattr(waitress, "serve", lambda app, **options: served.update(options))
-    result = runner.invoke(args=["serve", "--demo", "--port", "5099"])
+    result = runner.invoke(cli, ["serve", "--demo", "--port", "5099"])
     assert result.exit_code == 0, result.output
     assert "coach" in result.output and "demo-coach-2026" in result.output
     assert served == {"host": "127.0.0.1", "port": 5099, "threads": 8}
@@ -128,11 +128,11 @@ def test_serve_on_an_empty_database_says_how_to_get_an_account(runner, monkeypat
     import waitress
 
     monkeypatch.setattr(waitress, "serve", lambda app, **options: None)
-    result = runner.invoke(args=["serve"])
+    result = runner.invoke(cli, ["serve"])
     assert "No accounts yet" in result.output
 
 
 @pytest.mark.parametrize("port", ["0", "70000", "http"])
 def test_serve_refuses_a_bad_port(runner, port):
-    result = runner.invoke(args=["serve", "--port", port])
+    result = runner.invoke(cli, ["serve", "--port", port])
     assert result.exit_code == 2
