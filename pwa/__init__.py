@@ -31,6 +31,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="talentkaart",
+        # Send the cookie only when the session changes: a page still loading
+        # during sign-out must not bring the old session back.
+        SESSION_REFRESH_EACH_REQUEST=False,
         # Long on a personal phone; a shared tablet gets a short idle limit instead.
         PERMANENT_SESSION_LIFETIME=timedelta(days=90),
         SHARED_DEVICE_IDLE_MINUTES=30,

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 
 from pwa.db import get_store
-from pwa.i18n import translate
+from pwa.i18n import SIDE_BY_SIDE_COOKIE, side_by_side_requested, translate
 from pwa.security import login_required, resubmittable, sign_in_session
 from sync import accounts
 from sync.records import INTERFACE_LOCALES
@@ -138,6 +138,25 @@ def choose_language():
     if g.user:
         get_store().update_user(g.user["id"], locale=locale)
     return redirect(_safe_next(request.form.get("next")) or url_for("auth.index"), 303)
+
+
+@bp.post("/side-by-side")
+@login_required()
+def toggle_side_by_side():
+    """Show or hide Dutch under every label, on this device.
+
+    A cookie of its own, not the session: the service worker refreshes the
+    offline pages in parallel, and each of those answers re-sends the session
+    cookie as it was when the request started, undoing a change made meanwhile.
+    """
+    response = redirect(_safe_next(request.form.get("next")) or url_for("auth.index"), 303)
+    if side_by_side_requested():
+        response.delete_cookie(SIDE_BY_SIDE_COOKIE)
+    else:
+        response.set_cookie(SIDE_BY_SIDE_COOKIE, "on", max_age=365 * 24 * 3600,
+                            httponly=True, samesite="Lax",
+                            secure=request.is_secure)
+    return response
 
 
 @bp.route("/account/secret", methods=["GET", "POST"])

@@ -6,10 +6,12 @@ from datetime import date, datetime
 from typing import Any
 
 from babel import Locale
-from flask import Flask, g, request, session
+from babel.support import NullTranslations, Translations
+from flask import Flask, current_app, g, request, session
 from flask_babel import Babel, format_date, format_decimal, get_locale, get_translations, gettext
+from markupsafe import Markup
 
-from sync import taxonomy
+from sync import locales, taxonomy
 from sync.records import (
     INTERFACE_LOCALES,
     LANGUAGE_NAME_KEYS,
@@ -19,7 +21,7 @@ from sync.records import (
 )
 
 # Staff read profiles in Dutch; Dutch is also the fallback.
-DEFAULT_LOCALE = "nl"
+DEFAULT_LOCALE = locales.DEFAULT
 
 
 def select_locale() -> str:
@@ -32,12 +34,87 @@ def select_locale() -> str:
         return user["locale"]
     if session.get("locale") in INTERFACE_LOCALES:
         return session["locale"]
-    return request.accept_languages.best_match(INTERFACE_LOCALES) or DEFAULT_LOCALE
+    return locales.negotiate(request.headers.get("Accept-Language"))
 
 
 def text_direction() -> str:
     """``rtl`` or ``ltr`` for the current locale, from CLDR (not a hard-coded list)."""
     return get_locale().text_direction
+
+
+def html_lang() -> str:
+    """The BCP 47 tag of the current locale, for ``lang`` on ``<html>`` ("fa-AF")."""
+    return str(get_locale()).replace("_", "-")
+
+
+# Side by side is a property of the screen two people share, so a cookie on the device.
+SIDE_BY_SIDE_COOKIE = "talentkaart_side_by_side"
+
+
+def side_by_side_requested() -> bool:
+    """True when this device asked for Dutch under the labels."""
+    return request.cookies.get(SIDE_BY_SIDE_COOKIE) == "on"
+
+
+def side_by_side() -> bool:
+    """True when Dutch is shown under the labels: switched on, and the page is not Dutch."""
+    return side_by_side_requested() and str(get_locale()) != DEFAULT_LOCALE
+
+
+def _dutch_catalog() -> NullTranslations:
+    """The Dutch translations, loaded once per app."""
+    catalog = current_app.extensions.get("talentkaart_dutch")
+    if catalog is None:
+        directory = current_app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")[0]
+        catalog = Translations.load(directory, [DEFAULT_LOCALE])
+        current_app.extensions["talentkaart_dutch"] = catalog
+    return catalog
+
+
+def dutch(msgid: str | None, **params: Any) -> str:
+    """The Dutch text of a message id, whatever the page's language (side by side)."""
+    if not msgid:
+        return ""
+    text = _dutch_catalog().gettext(str(msgid))
+    return text % params if params else text
+
+
+def bdi(text: Any, ltr: bool = False) -> Markup:
+    """User text isolated from the sentence around it, so a Latin name in Arabic reads right."""
+    if ltr:
+        return Markup('<bdi dir="ltr">%s</bdi>') % ("" if text is None else text)
+    return Markup("<bdi>%s</bdi>") % ("" if text is None else text)
+
+
+def dutch_code_label(kind: str, code: str | None) -> str:
+    """The Dutch label of a taxonomy code (side by side)."""
+    if not code:
+        return ""
+    entry = {"occupation": taxonomy.occupation, "skill": taxonomy.skill,
+             "sector": taxonomy.sector}[kind](code)
+    return dutch(entry.label) if entry else code
+
+
+def dutch_choices(spec: Any) -> dict[str, str]:
+    """value -> Dutch text of each choice a field offers (side by side)."""
+    dutch_locale = Locale.parse(DEFAULT_LOCALE)
+    if spec.kind in ("choice", "multi"):
+        return {str(code): dutch(label) for code, label in spec.choices}
+    if spec.kind == "code:sector":
+        return {s.code: dutch(s.label) for s in taxonomy.SECTORS}
+    if spec.kind == "country":
+        return dict(dutch_locale.territories)
+    if spec.kind == "language":
+        return {c: dutch_locale.languages.get(LANGUAGE_NAME_KEYS.get(c, c), "")
+                for c in SPOKEN_LANGUAGES}
+    return {}
+
+
+def dutch_under(msgid: str | None, **params: Any) -> Markup:
+    """``<span class="dutch" lang="nl">`` with the Dutch text, when side by side is on."""
+    if not msgid or not side_by_side():
+        return Markup("")
+    return Markup('<span class="dutch" lang="nl" dir="ltr">%s</span>') % dutch(msgid, **params)
 
 
 def translate(message: tuple[str, dict[str, Any]] | str) -> str:
@@ -113,13 +190,18 @@ def format_number(value: float | int | None) -> str:
 
 
 def locale_name(code: str) -> str:
-    """A locale's own name in its own script ("العربية", "Nederlands")."""
-    return Locale.parse(code).get_display_name(code).capitalize()
+    """A locale's own name in its own script ("العربية", "Nederlands", "دری")."""
+    return locales.get(code).own_name
 
 
 def languages_for_picker() -> list[tuple[str, str]]:
     """(code, own name) for every interface language."""
     return [(code, locale_name(code)) for code in INTERFACE_LOCALES]
+
+
+def picker_options() -> list[locales.Locale]:
+    """Every interface language, with its own name, BCP 47 tag and direction."""
+    return [locales.get(code) for code in INTERFACE_LOCALES]
 
 
 def countries() -> list[tuple[str, str]]:
@@ -171,7 +253,10 @@ def init_app(app: Flask) -> None:
     """Wire Flask-Babel and expose helpers to templates."""
     Babel(app, locale_selector=select_locale)
     app.jinja_env.globals.update(
-        text_direction=text_direction, translate=translate, code_label=code_label,
+        text_direction=text_direction, html_lang=html_lang, side_by_side=side_by_side,
+        bdi=bdi, dutch=dutch, dutch_under=dutch_under, dutch_choices=dutch_choices,
+        dutch_code_label=dutch_code_label, picker_options=picker_options,
+        translate=translate, code_label=code_label,
         language_name=language_name, country_name=country_name, choice_label=choice_label,
         languages_for_picker=languages_for_picker, get_locale=get_locale,
         format_day=format_day, format_month=format_month, format_month_iso=format_month_iso,

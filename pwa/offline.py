@@ -81,7 +81,10 @@ def push():
     """Apply a batch of outbox operations; one result per operation."""
     if (refused := _sync_guard()) is not None:
         return refused
-    payload = request.get_json(silent=True)
+    try:
+        payload = request.get_json(silent=True)
+    except RecursionError:  # "[[[[..." nested deeper than the parser goes: malformed too
+        payload = None
     try:
         raw_ops = protocol.operations_from(payload)
     except protocol.BadPayload as bad:
@@ -96,7 +99,8 @@ def pull():
     if (refused := _sync_guard()) is not None:
         return refused
     since = request.args.get("since", "0")
-    if not since.isdigit() or len(since) > 15:
+    # isascii: "²" and "١" pass isdigit() but int() refuses or reads them differently.
+    if not (since.isascii() and since.isdigit()) or len(since) > 15:
         return _json_error(400, _("The request was not valid."))
     try:
         changes = protocol.pull(get_store(), current_actor(), request.args.get("person", ""),
@@ -113,7 +117,7 @@ def pack_urls(person_id: str) -> list[str]:
     store = get_store()
     urls = [url_for("profile.overview", person_id=person_id),
             url_for("profile.basics", person_id=person_id),
-            url_for("offline.offline_page")]
+            url_for("offline.offline_page"), url_for("offline.outbox")]
     for section in SECTIONS.values():
         if section.slug == "basics":
             continue

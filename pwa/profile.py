@@ -352,4 +352,4 @@ def profile_helpers():
     """Things the profile templates need."""
     return {"SECTIONS": SECTIONS, "SECTION_OF_TYPE": SECTION_OF_TYPE, "new_op_id": new_op_id,
             "taxonomy": taxonomy, "RECORD_TYPES": RECORD_TYPES, "TITLE_FIELDS": TITLE_FIELDS,
-            "fields_json": fields_json}
+            "fields_json": fields_json, "singleton_id": singleton_id}

@@ -82,7 +82,8 @@ def _load_user() -> None:
             flash(_("You were signed out because the shared device was not used for a while."),
                   "info")
             return
-        session["seen"] = int(time.time())
+        if time.time() - session.get("seen", 0) > 60:
+            session["seen"] = int(time.time())  # at most once a minute: fewer cookies
     store = get_store()
     user = store.user(uid)
     if not user or not user["active"] or user["session_version"] != session.get("ver"):

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from babel import Locale
 
-from sync import taxonomy
+from sync import locales, taxonomy
 from sync.messages import N_
 
 # (msgid, params): translated by the web layer in the reader's language.
@@ -101,8 +101,8 @@ STEP_STATUS = [
 ]
 YES = [("yes", N_("Yes"))]
 
-# Languages for the interface. The languages issue adds the other locales.
-INTERFACE_LOCALES = ["nl", "en"]
+# Languages for the interface: every shipped locale (sync/locales.py).
+INTERFACE_LOCALES = locales.CODES
 
 
 @dataclass(frozen=True)

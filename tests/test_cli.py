@@ -133,6 +133,6 @@ def test_serve_on_an_empty_database_says_how_to_get_an_account(runner, monkeypat
 
 
 @pytest.mark.parametrize("port", ["0", "70000", "http"])
-def test_serve_refuses_a_bad_port(runner, port):
+def test_serve_refuses_any_port_out_of_range(runner, port):
     result = runner.invoke(cli, ["serve", "--port", port])
     assert result.exit_code == 2

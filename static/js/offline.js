@@ -115,7 +115,8 @@ function summaryOf(form) {
     if (checked) return checked.closest("label")?.textContent.trim() || checked.value;
     const select = form.querySelector(`select[name="${name}"]`);
     if (select?.value) return select.selectedOptions[0].textContent.trim();
-    const input = form.querySelector(`input[name="${name}"], textarea[name="${name}"]`);
+    const input = form.querySelector(
+      `input[name="${name}"]:not([type=radio]):not([type=checkbox]), textarea[name="${name}"]`);
     if (input?.value.trim()) return input.value.trim();
   }
   return t("New entry");
@@ -350,7 +351,10 @@ document.addEventListener("submit", async (event) => {
   if (!form.matches("form[data-sign-out]") || form.dataset.confirmed) return;
   event.preventDefault();
   event.stopImmediatePropagation();
-  await sync();
+  // Send directly, without refreshing the offline pages: a page fetched while
+  // the sign-out is on its way would bring a session cookie back with it.
+  while (syncing) await delay(100);
+  if (navigator.onLine) await syncNow({ userId, personId });
   const left = (await allOps()).filter((o) => o.user_id === userId);
   const finish = async () => {
     await forgetUser(userId);
