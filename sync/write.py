@@ -367,7 +367,14 @@ def resolve(store: Store, actor: Actor, conflict_id: str, keep: str, op_id: str,
                                 outcome.as_dict())
         store.resolve_conflict(conflict_id, actor.id, keep)
         still_open = store.open_conflicts(conflict["person_id"], record["id"])
-        store.update_record(record["id"], has_conflict=int(bool(still_open)))
+        # A settlement is a change too: it gets a change number, so phones pull it.
+        current = store.record(record["id"])
+        seq = store.append_history({
+            "record_id": current["id"], "person_id": current["person_id"],
+            "type": current["type"], "revision": current["revision"], "action": "resolve",
+            "data": current["data"], "changed": [], "actor_id": actor.id, "op_id": op_id,
+            "at": utc_now()})
+        store.update_record(record["id"], has_conflict=int(bool(still_open)), seq=seq)
     return outcome
 
 

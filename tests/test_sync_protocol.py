@@ -288,9 +288,6 @@ def test_pull_lists_open_conflicts_and_flags_the_record(core):
     assert changes["cursor"] == clash.seq
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: resolve(keep='current') clears has_conflict without a new change number, so a "
-    "phone pulling after its cursor never learns that the conflict was settled"))
 def test_pull_after_a_conflict_is_settled_shows_the_record_without_conflict(core):
     store, people = core
     goal = put(store, people.amina, people.amina, "goal", {"title": "Nurse"})

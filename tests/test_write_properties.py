@@ -199,14 +199,15 @@ def check_invariants(store: Store, person: Actor, model: Model,
         assert record["revision"] == model.revision(record_id)
         still_open = any(r == record_id for r, _, _ in model.open_conflicts.values())
         assert record["has_conflict"] == still_open
-        # History: revisions 1..n without gaps; a conflict repeats the revision it met.
+        # History: revisions 1..n without gaps; a conflict and a settlement repeat the
+        # revision they met.
         history = store.history(record_id)
-        versions = [h for h in history if h["action"] != "conflict"]
+        versions = [h for h in history if h["action"] not in ("conflict", "resolve")]
         assert [h["revision"] for h in versions] == list(range(1, record["revision"] + 1))
         assert [h["data"] for h in versions] == model.revisions[record_id]
         last = 0
         for h in history:
-            assert h["revision"] == last + (h["action"] != "conflict")
+            assert h["revision"] == last + (h["action"] not in ("conflict", "resolve"))
             last = h["revision"]
 
     # Conflicts keep the losing version whole.
