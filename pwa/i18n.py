@@ -88,11 +88,8 @@ def bdi(text: Any, ltr: bool = False) -> Markup:
 
 def dutch_code_label(kind: str, code: str | None) -> str:
     """The Dutch label of a taxonomy code (side by side)."""
-    if not code:
-        return ""
-    entry = {"occupation": taxonomy.occupation, "skill": taxonomy.skill,
-             "sector": taxonomy.sector}[kind](code)
-    return dutch(entry.label) if entry else code
+    msgid = taxonomy.label(kind, code) if code else None
+    return dutch(msgid) if msgid else (code or "")
 
 
 def dutch_choices(spec: Any) -> dict[str, str]:
@@ -135,11 +132,8 @@ def translate(message: tuple[str, dict[str, Any]] | str) -> str:
 
 def code_label(kind: str, code: str | None) -> str:
     """The label of a taxonomy code in the current language."""
-    if not code:
-        return ""
-    entry = {"occupation": taxonomy.occupation, "skill": taxonomy.skill,
-             "sector": taxonomy.sector}[kind](code)
-    return gettext(entry.label) if entry else code
+    msgid = taxonomy.label(kind, code) if code else None
+    return gettext(msgid) if msgid else (code or "")
 
 
 def language_name(code: str | None) -> str:
