@@ -18,6 +18,7 @@ import json
 from datetime import date
 from typing import Any
 
+from sync import device_keys
 from sync.messages import N_
 from sync.records import RECORD_TYPES, ValidationFailed
 from sync.store import Store
@@ -27,6 +28,8 @@ MAX_OPERATIONS = 200  # per push; the phone sends larger outboxes in batches
 MAX_FIELDS = 40
 MAX_VALUE_LENGTH = 10_000
 FORMAT = "talentkaart-outbox"  # the escape-hatch file an unsent outbox is saved as
+NOT_SIGNED = N_("These changes are not signed by the phone they were made on. Ask the person "
+                "to sign in on that phone so the changes are sent from there.")
 
 
 class BadPayload(Exception):
@@ -53,16 +56,18 @@ def parse_operation(raw: Any) -> Operation:
         raise BadOperation()
     fields = raw.get("fields", {})
     base = raw.get("base_revision")
+    after = raw.get("after")
     strings = ("op_id", "person_id", "record_type", "record_id", "action")
     if (any(not isinstance(raw.get(key), str) for key in strings)
             or not isinstance(base, int) or isinstance(base, bool)
+            or not (after is None or isinstance(after, str))
             or not isinstance(fields, dict) or len(fields) > MAX_FIELDS
             or any(not isinstance(k, str) or not _field_value_ok(v) for k, v in fields.items())
             or raw["record_type"] not in RECORD_TYPES):
         raise BadOperation()
     return Operation(op_id=raw["op_id"], person_id=raw["person_id"],
                      record_type=raw["record_type"], record_id=raw["record_id"],
-                     action=raw["action"], base_revision=base, fields=fields)
+                     action=raw["action"], base_revision=base, fields=fields, after=after)
 
 
 def operations_from(payload: Any) -> list[Any]:
@@ -124,13 +129,20 @@ def pull(store: Store, actor: Actor, person_id: str, since: int) -> dict:
     }
 
 
+def _json_or_none(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):  # "[[[[..." nested deeper than the parser goes
+        return None
+
+
 def read_outbox_file(content: bytes) -> dict:
     """Parse a saved outbox file; raise ``BadPayload`` when it is not one."""
     if len(content) > 5 * 1024 * 1024:
         raise BadPayload(N_("What you sent is too large."))
     try:
-        payload = json.loads(content.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError):
+        payload = _json_or_none(content.decode("utf-8"))
+    except UnicodeDecodeError:
         payload = None
     if (not isinstance(payload, dict) or payload.get("format") != FORMAT
             or not isinstance(payload.get("user_id"), str)):
@@ -143,8 +155,9 @@ def upload(store: Store, uploader: Actor, person_id: str, payload: dict, *,
     """Apply a saved outbox for one person, in the name of whoever made the changes.
 
     The uploader only carries the file: changes a refugee made on their own
-    phone stay theirs (the history notes who delivered them). A file made by
-    someone else than the uploader or the person is refused.
+    phone stay theirs (the history notes who delivered them), but only when
+    their phone signed every one of them; otherwise nothing is applied. A file
+    made by someone else than the uploader or the person is refused.
     """
     if not can_see(store, uploader, person_id):
         raise NotFound()
@@ -157,5 +170,20 @@ def upload(store: Store, uploader: Actor, person_id: str, payload: dict, *,
         raise BadPayload(N_("These changes were made by someone else. Upload them with "
                             "their own account."))
     raw_ops = operations_from(payload)
+    if author is not uploader:
+        raw_ops = _as_signed_by(store, maker_id, raw_ops)
     return push(store, author, raw_ops, today=today,
                 via=uploader.id if author is not uploader else None, only_person=person_id)
+
+
+def _as_signed_by(store: Store, user_id: str, raw_ops: list[Any]) -> list[Any]:
+    """The operations exactly as ``user_id``'s phone signed them; raise ``BadPayload``
+    unless that phone signed every one, so a forged file changes nothing at all."""
+    signed_ops = []
+    for raw in raw_ops:
+        if not (isinstance(raw, dict) and device_keys.is_signed_by(
+                store, user_id, raw.get("key_id"), raw.get("signed"), raw.get("sig"))):
+            raise BadPayload(NOT_SIGNED)
+        # The signed text is the operation: unsigned copies of its fields are ignored.
+        signed_ops.append(_json_or_none(raw["signed"]))
+    return signed_ops

@@ -18,7 +18,7 @@ from typing import Any
 
 import sqlite_utils
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class StoreError(Exception):
@@ -109,7 +109,7 @@ class Store:
         t("history").create_index(["person_id", "seq"], if_not_exists=True)
         t("operations").create(
             {"op_id": str, "actor_id": str, "person_id": str, "record_id": str,
-             "at": str, "outcome": str},
+             "at": str, "outcome": str, "view": str},
             pk="op_id", if_not_exists=True)
         t("conflicts").create(
             {"id": str, "record_id": str, "person_id": str, "op_id": str,
@@ -125,6 +125,14 @@ class Store:
             {"id": str, "kind": str, "effective_from": str, "status": str,
              "data": str, "created_at": str, "created_by": str},
             pk="id", if_not_exists=True)
+        t("device_keys").create(
+            {"key_id": str, "user_id": str, "device_id": str, "secret": str,
+             "created_at": str, "revoked_at": str},
+            pk="key_id", not_null={"user_id", "device_id", "secret"},
+            foreign_keys=[("user_id", "users", "id")], if_not_exists=True)
+        # One live key per device: a second, racing request for a key is ignored.
+        db.execute("CREATE UNIQUE INDEX IF NOT EXISTS device_keys_live"
+                   " ON device_keys (user_id, device_id) WHERE revoked_at IS NULL")
         self._migrate()
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
@@ -134,6 +142,10 @@ class Store:
         if 0 < version < 2 and "via" not in self.db.table("history").columns_dict:
             # Version 2: who delivered an operation for its author (an uploaded outbox).
             self.db.table("history").add_column("via", str)
+        if 0 < version < 3 and "view" not in self.db.table("operations").columns_dict:
+            # Version 3: the record as an operation's author saw it afterwards, so the
+            # author's next edit of it is judged against that and not their own change.
+            self.db.table("operations").add_column("view", str)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Store]:
@@ -380,14 +392,17 @@ class Store:
         row = self._row("SELECT * FROM operations WHERE op_id = ?", [op_id])
         if row:
             row["outcome"] = _loads(row["outcome"])
+            row["view"] = _loads(row["view"])
         return row
 
     def add_operation(self, op_id: str, actor_id: str, person_id: str, record_id: str,
-                      outcome: dict) -> None:
-        """Remember an operation's outcome so a replay gets the same answer."""
+                      outcome: dict, view: dict | None = None) -> None:
+        """Remember an operation's outcome so a replay gets the same answer, and
+        the record as its author saw it afterwards (None: deleted)."""
         self.db.table("operations").insert(
             {"op_id": op_id, "actor_id": actor_id, "person_id": person_id,
-             "record_id": record_id, "at": utc_now(), "outcome": _dumps(outcome)})
+             "record_id": record_id, "at": utc_now(), "outcome": _dumps(outcome),
+             "view": _dumps(view)})
 
     # -- conflicts ------------------------------------------------------------
 
@@ -506,6 +521,32 @@ class Store:
             " ORDER BY u.display_name COLLATE NOCASE, json_extract(r.data, '$.date')",
             [location_id, start, end])
         return [self._record(r) for r in rows]
+
+    # -- device keys ----------------------------------------------------------
+
+    def add_device_key(self, key: dict) -> None:
+        """Store a device's signing key, unless the device already has a live one."""
+        self.db.table("device_keys").insert(
+            {**key, "created_at": utc_now(), "revoked_at": None}, ignore=True)
+
+    def live_device_key(self, user_id: str, device_id: str) -> dict | None:
+        """The key of a user's device that is not revoked."""
+        return self._row("SELECT * FROM device_keys WHERE user_id = ? AND device_id = ?"
+                         " AND revoked_at IS NULL", [user_id, device_id])
+
+    def device_key(self, key_id: str) -> dict | None:
+        """A signing key by its id, revoked or not."""
+        return self._row("SELECT * FROM device_keys WHERE key_id = ?", [key_id])
+
+    def revoke_device_keys_of(self, user_id: str) -> None:
+        """Stop trusting every device of a user (their access was handed over anew)."""
+        self.db.execute("UPDATE device_keys SET revoked_at = ? WHERE user_id = ?"
+                        " AND revoked_at IS NULL", [utc_now(), user_id])
+
+    def revoke_device_key(self, key_id: str) -> None:
+        """Stop trusting a key (a lost phone): what it signed no longer counts."""
+        self.db.execute("UPDATE device_keys SET revoked_at = ? WHERE key_id = ?"
+                        " AND revoked_at IS NULL", [utc_now(), key_id])
 
 
 def open_store(path: str | Path) -> Store:

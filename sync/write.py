@@ -75,6 +75,9 @@ class Operation:
     action: str  # "put" or "delete"
     base_revision: int  # 0 when the record is new
     fields: dict[str, Any] = field(default_factory=dict)
+    # The same author's previous operation on this record, when it was made
+    # before that one was acknowledged (see ``_what_the_author_saw``).
+    after: str | None = None
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,8 @@ def _check_operation(op: Operation) -> None:
         raise BadOperation()
     if not isinstance(op.fields, dict):
         raise BadOperation()
+    if op.after is not None and (not _is_uuid(op.after) or op.after == op.op_id):
+        raise BadOperation()
     if spec.singleton and op.record_id != singleton_id(op.person_id, op.record_type):
         raise BadOperation()
 
@@ -191,55 +196,99 @@ def _apply_locked(store: Store, actor: Actor, op: Operation, today: date,
             raise Forbidden()  # someone replaying another user's operation
         return Outcome(**{**done["outcome"], "status": "duplicate"})
     _check_permission(store, actor, op)
-    outcome = _apply_new(store, actor, op, today, via)
-    store.add_operation(op.op_id, actor.id, op.person_id, op.record_id, outcome.as_dict())
+    outcome, view = _apply_new(store, actor, op, today, via)
+    store.add_operation(op.op_id, actor.id, op.person_id, op.record_id, outcome.as_dict(),
+                        view)
     return outcome
 
 
+def _what_the_author_saw(store: Store, actor: Actor, op: Operation,
+                         current: dict) -> tuple[bool, dict | None]:
+    """(whether the author saw the current revision, the data they saw).
+
+    Normally that is the base revision. But an edit made on a phone after the
+    same phone's earlier, unacknowledged edit of the record (``after``) was
+    made on top of that edit: if the server merged it, the revision moved past
+    anything the phone could know, and the phone's own change must not count
+    as "someone else changed this since".
+    """
+    if op.after is not None:
+        before = store.operation(op.after)
+        if before is not None:
+            if (before["actor_id"] != actor.id or before["person_id"] != op.person_id
+                    or before["record_id"] != op.record_id):
+                raise BadOperation()  # a chain through someone else's change
+            outcome = before["outcome"]
+            # A base at or past that operation's revision means the author has
+            # since seen the server's version, which is newer than their own.
+            if outcome["revision"] > op.base_revision:
+                fresh = (outcome["status"] == "applied"
+                         and outcome["revision"] == current["revision"])
+                return fresh, before["view"]
+        # Unknown: it was refused (and is still on the phone): judge by the base.
+    if op.base_revision > current["revision"]:
+        raise BadOperation()  # a revision the server never gave out
+    if op.base_revision == current["revision"]:
+        return True, current["data"]
+    return False, store.record_at_revision(op.record_id, op.base_revision)
+
+
 def _apply_new(store: Store, actor: Actor, op: Operation, today: date,
-               via: str | None) -> Outcome:
+               via: str | None) -> tuple[Outcome, dict | None]:
+    """The outcome, and the record as the author now sees it (None: deleted)."""
     current = store.record(op.record_id)
     if current is not None and (current["person_id"] != op.person_id
                                 or current["type"] != op.record_type):
         raise NotFound()  # a tampered id pointing at someone else's record
     if current is None:
-        if op.action == "delete":
-            raise NotFound()
-        if op.base_revision != 0:
+        if op.action == "delete" or op.base_revision != 0:
             raise NotFound()
         return _write(store, actor, op, None, dict(op.fields), today, "applied", via)
 
-    base = current["revision"]
-    if op.base_revision == base:
+    fresh, seen = _what_the_author_saw(store, actor, op, current)
+    if fresh:
         if current["deleted"] and op.action == "delete":
-            return Outcome("applied", op.record_id, base, current["seq"])
+            return Outcome("applied", op.record_id, current["revision"], current["seq"]), None
         # A put on a deleted record at its current revision brings it back.
         proposed = _proposal(current["data"], op)
         return _write(store, actor, op, current, proposed, today, "applied", via)
-    if op.base_revision > base:
-        raise BadOperation()  # a revision the server never gave out
 
     # Stale: someone changed the record after this operation's author saw it.
+    seen = seen or {}
+    proposal = op.fields
     if not current["deleted"] and op.action == "put":
-        seen = store.record_at_revision(op.record_id, op.base_revision) or {}
-        changed_since = {k for k in set(seen) | set(current["data"])
-                         if seen.get(k) != current["data"].get(k)}
         # Compare cleaned values: a form's "3" is the same hours as the stored 3.0.
         cleaned = validate(op.record_type, {**current["data"], **op.fields},
                            _StoreContext(store, op.person_id), op.record_id, today)
-        clashing = {k for k in op.fields
+        # A form sends every field; only those the author changed are their change,
+        # the others must not undo what someone else changed meanwhile.
+        proposal = {k: v for k, v in op.fields.items() if cleaned.get(k) != seen.get(k)}
+        if set(proposal) & _STATUS_FIELDS:
+            # A verdict and its reason are one statement: never half of it.
+            proposal.update({k: v for k, v in op.fields.items() if k in _STATUS_FIELDS})
+        changed_since = {k for k in set(seen) | set(current["data"])
+                         if seen.get(k) != current["data"].get(k)}
+        clashing = {k for k in proposal
                     if k in changed_since and cleaned.get(k) != current["data"].get(k)}
-        if (op.record_type == "volunteer" and set(op.fields) & _STATUS_FIELDS
+        if (op.record_type == "volunteer" and set(proposal) & _STATUS_FIELDS
                 and changed_since & _CHECKED_FIELDS):
             # A verdict on hours the coach did not see must not land on the new hours.
-            clashing |= set(op.fields) & _STATUS_FIELDS
+            clashing |= set(proposal) & _STATUS_FIELDS
         if not clashing:
-            proposed = _proposal(current["data"], op)
-            return _write(store, actor, op, current, proposed, today, "merged", via)
+            merged = {**current["data"], **proposal}
+            outcome, _ = _write(store, actor, op, current, merged, today, "merged", via)
+            return outcome, _seen_with(seen, cleaned, op, proposal)
     if current["deleted"] and op.action == "delete":
         # Deleting what is already gone is what the author wanted: no conflict.
-        return Outcome("applied", op.record_id, current["revision"], current["seq"])
-    return _keep_both(store, actor, op, current, today, via)
+        return Outcome("applied", op.record_id, current["revision"], current["seq"]), None
+    return _keep_both(store, actor, op, proposal, current, seen, today, via)
+
+
+def _seen_with(seen: dict, cleaned: dict, op: Operation, proposal: dict) -> dict | None:
+    """What the author sees after their operation: what they saw, plus their change."""
+    if op.action == "delete":
+        return None
+    return {**seen, **{k: cleaned.get(k) for k in proposal}}
 
 
 def _proposal(data: dict, op: Operation) -> dict | None:
@@ -249,7 +298,9 @@ def _proposal(data: dict, op: Operation) -> dict | None:
 
 
 def _write(store: Store, actor: Actor, op: Operation, current: dict | None,
-           proposed: dict | None, today: date, status: str, via: str | None = None) -> Outcome:
+           proposed: dict | None, today: date, status: str,
+           via: str | None = None) -> tuple[Outcome, dict | None]:
+    """Write a new revision; the outcome, and the data written (None: deleted)."""
     now = utc_now()
     if proposed is None:  # delete: keep the data, mark it deleted
         data = current["data"]
@@ -282,7 +333,7 @@ def _write(store: Store, actor: Actor, op: Operation, current: dict | None,
     if op.record_type == "basics":
         store.update_user(op.person_id, display_name=data["display_name"],
                           location_id=data["location_id"], locale=data["preferred_language"])
-    return Outcome(status, op.record_id, revision, seq)
+    return Outcome(status, op.record_id, revision, seq), (None if action == "delete" else data)
 
 
 # What a coach checks when verifying volunteer hours, and the verdict itself.
@@ -299,28 +350,32 @@ def _reset_verification(record_type: str, before: dict, proposed: dict, actor: A
     return proposed
 
 
-def _keep_both(store: Store, actor: Actor, op: Operation, current: dict,
-               today: date, via: str | None = None) -> Outcome:
-    """Store a stale operation as a conflict next to the current version."""
+def _keep_both(store: Store, actor: Actor, op: Operation, proposal: dict, current: dict,
+               seen: dict, today: date,
+               via: str | None = None) -> tuple[Outcome, dict | None]:
+    """Store a stale operation (the fields its author changed) as a conflict next to
+    the current version."""
+    cleaned: dict = {}
     if op.action == "put":
         # Validate now, so an invalid stale edit is refused like any other.
-        validate(op.record_type, {**current["data"], **op.fields},
-                 _StoreContext(store, op.person_id), op.record_id, today)
+        cleaned = validate(op.record_type, {**current["data"], **proposal},
+                           _StoreContext(store, op.person_id), op.record_id, today)
     conflict_id = new_id()
     store.add_conflict({
         "id": conflict_id, "record_id": op.record_id, "person_id": op.person_id,
         "op_id": op.op_id, "actor_id": actor.id, "action": op.action,
         "base_revision": op.base_revision, "current_revision": current["revision"],
-        "proposed": op.fields, "created_at": utc_now(), "resolved_at": None,
+        "proposed": proposal, "created_at": utc_now(), "resolved_at": None,
         "resolved_by": None, "resolution": None})
     store.update_record(op.record_id, has_conflict=1)
     seq = store.append_history({
         "record_id": op.record_id, "person_id": op.person_id, "type": op.record_type,
         "revision": current["revision"], "action": "conflict", "data": current["data"],
-        "changed": sorted(op.fields), "actor_id": actor.id, "op_id": op.op_id,
+        "changed": sorted(proposal), "actor_id": actor.id, "op_id": op.op_id,
         "at": utc_now(), "via": via})
     store.update_record(op.record_id, seq=seq)
-    return Outcome("conflict", op.record_id, current["revision"], seq, conflict_id)
+    return (Outcome("conflict", op.record_id, current["revision"], seq, conflict_id),
+            _seen_with(seen, cleaned, op, proposal))
 
 
 def resolve(store: Store, actor: Actor, conflict_id: str, keep: str, op_id: str,

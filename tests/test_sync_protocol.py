@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from sync import protocol
+from sync import device_keys, protocol
 from sync.protocol import BadPayload, operations_from, parse_operation, pull, push
 from sync.store import open_store
 from sync.write import BadOperation, NotFound, Operation, new_id, resolve, singleton_id
@@ -197,6 +197,14 @@ def test_push_with_only_person_refuses_operations_for_someone_else(core):
     assert count(store, "records") == 0
 
 
+def test_push_takes_unsigned_operations_and_ignores_signature_keys(core):
+    store, people = core
+    ops = [raw_op(people.amina.id),
+           {**raw_op(people.amina.id), "signed": "{}", "sig": "nonsense", "key_id": "x"}]
+    results = push(store, people.amina, ops, today=TODAY)
+    assert [r["status"] for r in results] == ["applied", "applied"]
+
+
 def test_push_notes_who_delivered_the_operations(core):
     store, people = core
     op = raw_op(people.amina.id)
@@ -205,10 +213,13 @@ def test_push_notes_who_delivered_the_operations(core):
     assert (entry["actor_id"], entry["via"]) == (people.amina.id, people.coach.id)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: outbox.js chains base revisions of one device's pending edits (base+1), but a "
-    "first edit that the server MERGES gets revision current+1, so the device's own second "
-    "edit of the same field is stale and becomes a conflict with its own first edit"))
+def chained(person_id, goal, base, after, fields, action="put"):
+    """An edit made on a phone on top of its own earlier edit (``after``)."""
+    op = raw_op(person_id, record_id=goal["record_id"], base=base, fields=fields,
+                action=action)
+    return {**op, "after": after["op_id"]}
+
+
 def test_a_devices_own_chained_edits_never_conflict_with_each_other(core):
     store, people = core
     goal = raw_op(people.amina.id)
@@ -216,15 +227,110 @@ def test_a_devices_own_chained_edits_never_conflict_with_each_other(core):
     # Another phone changes the description while this one is offline...
     push(store, people.amina, [raw_op(people.amina.id, record_id=goal["record_id"], base=1,
                                       fields={"description": "Because"})], today=TODAY)
-    # ...where the person renames the goal twice; outbox.js chains 1 -> 2.
+    # ...where the person renames the goal twice, the second time after the first.
     first = raw_op(people.amina.id, record_id=goal["record_id"], base=1,
                    fields={"title": "Chef"})
-    second = raw_op(people.amina.id, record_id=goal["record_id"], base=2,
-                    fields={"title": "Welder"})
+    second = chained(people.amina.id, goal, 1, first, {"title": "Welder"})
     results = push(store, people.amina, [first, second], today=TODAY)
     assert [r["status"] for r in results] == ["merged", "merged"]
+    data = store.record(goal["record_id"])["data"]
+    assert (data["title"], data["description"]) == ("Welder", "Because")
+    assert store.open_conflicts(people.amina.id) == []
+
+
+def test_a_chained_edit_after_an_applied_edit_is_applied(core):
+    store, people = core
+    goal = raw_op(people.amina.id)
+    first = chained(people.amina.id, goal, 0, goal, {"title": "Chef"})
+    second = chained(people.amina.id, goal, 0, first, {"title": "Welder"})
+    results = push(store, people.amina, [goal, first, second], today=TODAY)
+    assert [(r["status"], r["revision"]) for r in results] == [
+        ("applied", 1), ("applied", 2), ("applied", 3)]
+
+
+def renamed_then_changed_elsewhere(store, people, fields):
+    """A goal this phone renamed (its acknowledged edit ``first``), then changed by
+    another device at revision 3; returns (goal, first)."""
+    goal = raw_op(people.amina.id)
+    first = raw_op(people.amina.id, record_id=goal["record_id"], base=1,
+                   fields={"title": "Chef"})
+    push(store, people.amina, [goal, first], today=TODAY)
+    push(store, people.amina, [raw_op(people.amina.id, record_id=goal["record_id"], base=2,
+                                      fields=fields)], today=TODAY)
+    return goal, first
+
+
+def test_an_edit_from_a_page_that_does_not_show_the_phones_last_change_yet(core):
+    store, people = core
+    # The person's other phone adds a description; this phone's kept page shows revision 1.
+    goal, first = renamed_then_changed_elsewhere(store, people, {"description": "Because"})
+    results = push(store, people.amina,
+                   [chained(people.amina.id, goal, 1, first, {"title": "Welder"})], today=TODAY)
+    assert results[0]["status"] == "merged"
     assert store.record(goal["record_id"])["data"]["title"] == "Welder"
     assert store.open_conflicts(people.amina.id) == []
+
+
+def test_a_base_newer_than_the_chained_edit_wins(core):
+    store, people = core
+    # Another phone renames it; this phone has seen that (its page shows revision 3)...
+    goal, first = renamed_then_changed_elsewhere(store, people, {"title": "Nurse"})
+    # ...so renaming it again is an edit of what the person saw, not a clash.
+    results = push(store, people.amina,
+                   [chained(people.amina.id, goal, 3, first, {"title": "Welder"})], today=TODAY)
+    assert (results[0]["status"], results[0]["revision"]) == ("applied", 4)
+
+
+def test_a_chained_edit_after_a_conflict_keeps_clashing_with_the_other_version(core):
+    store, people = core
+    goal = raw_op(people.amina.id)
+    push(store, people.amina, [goal], today=TODAY)
+    push(store, people.amina, [raw_op(people.amina.id, record_id=goal["record_id"], base=1,
+                                      fields={"title": "Cook"})], today=TODAY)
+    first = raw_op(people.amina.id, record_id=goal["record_id"], base=1,
+                   fields={"title": "Chef"})
+    same_field = chained(people.amina.id, goal, 1, first, {"title": "Welder"})
+    other_field = chained(people.amina.id, goal, 1, same_field, {"description": "Because"})
+    results = push(store, people.amina, [first, same_field, other_field], today=TODAY)
+    assert [r["status"] for r in results] == ["conflict", "conflict", "merged"]
+    data = store.record(goal["record_id"])["data"]
+    assert (data["title"], data["description"]) == ("Cook", "Because")
+    assert len(store.open_conflicts(people.amina.id)) == 2
+
+
+def test_a_chained_edit_after_a_refused_edit_is_judged_by_its_base(core):
+    store, people = core
+    goal = raw_op(people.amina.id)
+    push(store, people.amina, [goal], today=TODAY)
+    refused = raw_op(people.amina.id, record_id=goal["record_id"], base=1,
+                     fields={"title": ""})
+    second = chained(people.amina.id, goal, 1, refused, {"description": "Because"})
+    results = push(store, people.amina, [refused, second], today=TODAY)
+    assert [r["status"] for r in results] == ["rejected", "applied"]
+
+
+def test_a_chain_through_someone_elses_change_is_refused(core):
+    store, people = core
+    goal = raw_op(people.amina.id)
+    other = raw_op(people.amina.id)
+    push(store, people.amina, [goal, other], today=TODAY)
+    before = state(store)
+    results = push(store, people.amina,
+                   [chained(people.amina.id, goal, 1, other, {"title": "Chef"})], today=TODAY)
+    assert results[0]["status"] == "rejected"
+    assert state(store) == before
+
+
+@pytest.mark.parametrize("after", ["not-a-uuid", 7, ["x"], "SELF"])
+def test_a_malformed_chain_is_refused(core, after):
+    store, people = core
+    goal = raw_op(people.amina.id)
+    push(store, people.amina, [goal], today=TODAY)
+    before = state(store)
+    op = raw_op(people.amina.id, record_id=goal["record_id"], base=1, fields={"title": "Chef"})
+    op["after"] = op["op_id"] if after == "SELF" else after
+    assert push(store, people.amina, [op], today=TODAY)[0]["status"] == "rejected"
+    assert state(store) == before
 
 
 # -- pull --------------------------------------------------------------------------------
@@ -370,6 +476,7 @@ def outbox_file(user_id, operations):
     b"", b"not json", b"\xff\xfe", b"[]", b'{"format": "talentkaart-outbox"}',
     b'{"format": "other", "user_id": "x", "operations": []}',
     b'{"format": "talentkaart-outbox", "user_id": 5, "operations": []}',
+    b"[" * 100_000,  # nested deeper than the parser goes
 ])
 def test_read_outbox_file_refuses_other_files(content):
     with pytest.raises(BadPayload) as raised:
@@ -383,13 +490,26 @@ def test_read_outbox_file_refuses_a_huge_file():
     assert raised.value.message == "What you sent is too large."
 
 
-def test_upload_by_a_coach_applies_the_persons_changes_in_their_name(core):
+def phone_key(store, person):
+    """The signing key a phone of ``person`` got when they signed in on it."""
+    return device_keys.issue_key(store, person.id, new_id())
+
+
+def signed_with(key, op):
+    """``op`` as the phone keeps it once signed: the exact JSON text, its HMAC, the key."""
+    text = json.dumps(op)
+    return {**op, "signed": text, "sig": device_keys.sign(key["secret"], text),
+            "key_id": key["key_id"]}
+
+
+def test_upload_by_a_coach_applies_the_persons_signed_changes_in_their_name(core):
     store, people = core
+    key = phone_key(store, people.amina)
     basics_id = singleton_id(people.amina.id, "basics")
-    ops = [raw_op(people.amina.id, fields={"title": "Nurse"}),
-           raw_op(people.amina.id, "basics", record_id=basics_id, fields={
+    ops = [signed_with(key, raw_op(people.amina.id, fields={"title": "Nurse"})),
+           signed_with(key, raw_op(people.amina.id, "basics", record_id=basics_id, fields={
                "display_name": "Amina", "preferred_language": "nl", "location_id": "loc-a",
-               "residence": "asylum_seeker", "procedure_start": "2025-09-01"})]
+               "residence": "asylum_seeker", "procedure_start": "2025-09-01"}))]
     payload = protocol.read_outbox_file(outbox_file(people.amina.id, ops))
     results = protocol.upload(store, people.coach, people.amina.id, payload, today=TODAY)
     assert [r["status"] for r in results] == ["applied", "applied"]
@@ -398,6 +518,82 @@ def test_upload_by_a_coach_applies_the_persons_changes_in_their_name(core):
         assert (entry["actor_id"], entry["via"]) == (people.amina.id, people.coach.id)
     again = protocol.upload(store, people.coach, people.amina.id, payload, today=TODAY)
     assert [r["status"] for r in again] == ["duplicate", "duplicate"]
+
+
+def test_an_upload_applies_what_the_phone_signed_not_the_copy_beside_it(core):
+    store, people = core
+    op = signed_with(phone_key(store, people.amina), raw_op(people.amina.id))
+    op["fields"] = {"title": "Surgeon"}  # edited in the file; the signed text says Nurse
+    payload = protocol.read_outbox_file(outbox_file(people.amina.id, [op]))
+    results = protocol.upload(store, people.coach, people.amina.id, payload, today=TODAY)
+    assert [r["status"] for r in results] == ["applied"]
+    assert store.record(op["record_id"])["data"]["title"] == "Nurse"
+
+
+def _edited_after_signing(store, people, key):
+    op = signed_with(key, raw_op(people.amina.id))
+    return [{**op, "signed": op["signed"].replace("Nurse", "Surgeon")}]
+
+
+def _signature_of_other_content(store, people, key):
+    op, other = raw_op(people.amina.id), raw_op(people.amina.id)
+    return [{**signed_with(key, op), "sig": signed_with(key, other)["sig"]}]
+
+
+def _revoked(store, people, key):
+    store.revoke_device_key(key["key_id"])
+    return [signed_with(key, raw_op(people.amina.id))]
+
+
+def _with(**changes):
+    """A correctly signed operation with some signature keys replaced (None: removed)."""
+    def forge(store, people, key):
+        op = signed_with(key, raw_op(people.amina.id))
+        return [{k: v for k, v in {**op, **changes}.items() if v is not None}]
+    return forge
+
+
+FORGERIES = {
+    "unsigned": lambda store, people, key: [raw_op(people.amina.id)],
+    "signed string edited after signing": _edited_after_signing,
+    "signature over other content": _signature_of_other_content,
+    "the coach's own key": lambda store, people, key: [
+        signed_with(phone_key(store, people.coach), raw_op(people.amina.id))],
+    "another refugee's key": lambda store, people, key: [
+        signed_with(phone_key(store, people.bilal), raw_op(people.amina.id))],
+    "a revoked key": _revoked,
+    "an unknown key_id": _with(key_id=new_id()),
+    "no key_id": _with(key_id=None),
+    "no signature": _with(sig=None),
+    "a signature that is not hex": _with(sig="z" * 64),
+    "a signature too short": _with(sig="0" * 62),
+    "a signature too long": _with(sig="0" * 66),
+    "a signature that is a number": _with(sig=12),
+    "signed text that is an object": _with(signed={"title": "Nurse"}),
+    "signed and unsigned mixed": lambda store, people, key: [
+        signed_with(key, raw_op(people.amina.id)), raw_op(people.amina.id)],
+}
+
+
+@pytest.mark.parametrize("forge", FORGERIES.values(), ids=FORGERIES)
+def test_a_carried_file_the_persons_phone_did_not_sign_changes_nothing(core, forge):
+    store, people = core
+    goal = raw_op(people.amina.id)
+    push(store, people.amina, [goal], today=TODAY)
+    ops = forge(store, people, phone_key(store, people.amina))
+    payload = protocol.read_outbox_file(outbox_file(people.amina.id, ops))
+    before = state(store)
+    with pytest.raises(BadPayload) as raised:
+        protocol.upload(store, people.coach, people.amina.id, payload, today=TODAY)
+    assert raised.value.message == protocol.NOT_SIGNED
+    assert state(store) == before
+
+
+def test_the_persons_own_unsigned_file_is_still_accepted_from_them(core):
+    store, people = core
+    payload = protocol.read_outbox_file(outbox_file(people.amina.id, [raw_op(people.amina.id)]))
+    results = protocol.upload(store, people.amina, people.amina.id, payload, today=TODAY)
+    assert [r["status"] for r in results] == ["applied"]
 
 
 def test_upload_of_a_file_made_by_someone_else_is_refused(core):

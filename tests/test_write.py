@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sync.records import ValidationFailed
-from sync.store import open_store
+from sync.store import SCHEMA_VERSION, open_store
 from sync.write import (
     BadOperation,
     Forbidden,
@@ -580,8 +580,6 @@ def test_stale_edit_of_hours_after_verification_is_merged_and_unverified(store, 
 def test_a_version_1_database_gains_the_via_column(tmp_path):
     import sqlite3
 
-    from sync.store import open_store
-
     path = tmp_path / "old.sqlite3"
     old = sqlite3.connect(path)
     old.execute("CREATE TABLE history (seq INTEGER PRIMARY KEY AUTOINCREMENT, record_id TEXT"
@@ -593,4 +591,58 @@ def test_a_version_1_database_gains_the_via_column(tmp_path):
     old.close()
     store = open_store(path)
     assert "via" in store.db.table("history").columns_dict
-    assert store.db.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_a_version_2_database_gains_the_view_of_each_operation(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)
+    old.execute("CREATE TABLE operations (op_id TEXT PRIMARY KEY, actor_id TEXT,"
+                " person_id TEXT, record_id TEXT, at TEXT, outcome TEXT)")
+    old.execute("INSERT INTO operations VALUES ('op-1', 'u', 'p', 'r', '2026-01-01',"
+                " '{\"status\": \"applied\", \"revision\": 1}')")
+    old.execute("PRAGMA user_version = 2")
+    old.commit()
+    old.close()
+    store = open_store(path)
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    kept = store.operation("op-1")
+    assert (kept["outcome"]["status"], kept["view"]) == ("applied", None)
+
+
+# -- a stale form: only what its author changed is their change --------------------------
+
+
+def test_a_stale_whole_form_does_not_undo_a_change_to_a_field_its_author_left_alone(
+        store, people, entry):
+    edit(store, people.amina, entry, 1, {"activity": "Sorting clothes"})  # the other phone
+    # This phone's form sends every field, the activity as it was when it was opened.
+    outcome = edit(store, people.amina, entry, 1, {**hours(), "organisation": "COA"})
+    assert outcome.status == "merged"
+    data = store.record(entry)["data"]
+    assert (data["activity"], data["organisation"]) == ("Sorting clothes", "COA")
+
+
+def test_a_stale_whole_form_that_changed_the_same_field_keeps_only_that_change(
+        store, people, entry):
+    edit(store, people.amina, entry, 1, {"activity": "Sorting clothes"})
+    outcome = edit(store, people.amina, entry, 1, {**hours(), "activity": "Cooking"})
+    assert outcome.status == "conflict"
+    assert store.conflict(outcome.conflict_id)["proposed"] == {"activity": "Cooking"}
+    assert store.record(entry)["data"]["activity"] == "Sorting clothes"
+
+
+def test_a_stale_verdict_keeps_its_reason_even_when_the_reason_was_not_retyped(
+        store, people, entry):
+    edit(store, people.coach, entry, 1, {"status": "questioned",
+                                         "status_reason": "Which day was it?"})
+    edit(store, people.coach, entry, 2, {"status": "verified"})  # the reason stays
+    edit(store, people.amina, entry, 3, {"hours": 3})  # resets the verdict and its reason
+    # The coach, still looking at revision 3, questions the hours again, same reason.
+    outcome = edit(store, people.coach, entry, 3, {"status": "questioned",
+                                                   "status_reason": "Which day was it?"})
+    assert outcome.status == "conflict"
+    assert store.conflict(outcome.conflict_id)["proposed"] == {
+        "status": "questioned", "status_reason": "Which day was it?"}

@@ -65,6 +65,16 @@ class Model:
     def current(self, record_id: str) -> dict:
         return self.revisions[record_id][-1]
 
+    def authored(self, op: Operation) -> dict:
+        """The fields the author changed: a stale edit's other fields are only what
+        its author saw, and must not undo what someone else changed since."""
+        if op.record_id not in self.revisions or op.base_revision == self.revision(op.record_id):
+            return op.fields
+        if self.deleted[op.record_id] or op.action == "delete":
+            return op.fields
+        seen = self.revisions[op.record_id][op.base_revision - 1]
+        return {k: v for k, v in op.fields.items() if v != seen.get(k)}
+
     def expect(self, op: Operation) -> str:
         """The status the server must answer for a new operation."""
         if op.record_id not in self.revisions:
@@ -78,19 +88,20 @@ class Model:
             return "conflict"
         seen = self.revisions[op.record_id][op.base_revision - 1]
         clash = any(seen.get(k) != current.get(k) and v != current.get(k)
-                    for k, v in op.fields.items())
+                    for k, v in self.authored(op).items())
         return "conflict" if clash else "merged"
 
     def take(self, op: Operation, outcome: Outcome) -> None:
         """Follow the server: apply an applied or merged operation, keep a conflict."""
+        fields = self.authored(op)
         if outcome.status == "conflict":
-            self.open_conflicts[outcome.conflict_id] = (op.record_id, op.action, op.fields)
+            self.open_conflicts[outcome.conflict_id] = (op.record_id, op.action, fields)
             return
         if op.record_id not in self.revisions:
-            self.revisions[op.record_id] = [{**DEFAULTS, **op.fields}]
+            self.revisions[op.record_id] = [{**DEFAULTS, **fields}]
             self.deleted[op.record_id] = False
         elif op.action == "put":
-            self.revisions[op.record_id].append({**self.current(op.record_id), **op.fields})
+            self.revisions[op.record_id].append({**self.current(op.record_id), **fields})
             self.deleted[op.record_id] = False
         elif not self.deleted[op.record_id]:
             self.revisions[op.record_id].append(self.current(op.record_id))
@@ -210,11 +221,14 @@ def check_invariants(store: Store, person: Actor, model: Model,
             assert h["revision"] == last + (h["action"] not in ("conflict", "resolve"))
             last = h["revision"]
 
-    # Conflicts keep the losing version whole.
+    # Conflicts keep the losing change whole: every field its author changed.
     for op, outcome in accepted:
         if outcome.status == "conflict":
             stored = store.conflict(outcome.conflict_id)
-            assert (stored["op_id"], stored["proposed"]) == (op.op_id, op.fields)
+            assert stored["op_id"] == op.op_id
+            assert stored["proposed"].items() <= op.fields.items()
+            if outcome.conflict_id in model.open_conflicts:
+                assert stored["proposed"] == model.open_conflicts[outcome.conflict_id][2]
     assert {c["id"] for c in store.open_conflicts(person.id)} == set(model.open_conflicts)
 
     seqs = [r["seq"] for r in store._rows("SELECT seq FROM history ORDER BY rowid")]

@@ -47,12 +47,15 @@ export function openDb() {
   return dbPromise;
 }
 
+// Bytes (an array or a buffer) as lower-case hex.
+const hex = (bytes) => [...new Uint8Array(bytes)].map((x) => x.toString(16).padStart(2, "0")).join("");
+
 function newId() {
   if (crypto.randomUUID) return crypto.randomUUID();
   const b = crypto.getRandomValues(new Uint8Array(16));
   b[6] = (b[6] & 0x0f) | 0x40;
   b[8] = (b[8] & 0x3f) | 0x80;
-  const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  const h = hex(b);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 export { newId };
@@ -78,9 +81,12 @@ export async function deviceId() {
   return id;
 }
 
-// Queue one change. Sequence number and base revision are decided inside the
-// same transaction, so two tabs never hand out the same number, and edits of
-// one entry chain their revisions in the order the person made them.
+// Queue one change. The sequence number is decided inside the same
+// transaction, so two tabs never hand out the same number. The base revision
+// stays what the form showed (the server's version); an edit of an entry that
+// still has unsent changes, or whose last change from this phone the page
+// does not show yet, names that change ("after"), so the server judges it
+// against the person's own earlier change and never calls it a conflict.
 export async function enqueue(op) {
   const db = await openDb();
   const tx = db.transaction(["outbox", "meta"], "readwrite");
@@ -90,13 +96,14 @@ export async function enqueue(op) {
   meta.put(seq + 1, "next_seq");
   const all = await request(outbox.getAll());
   const earlier = all
-    .filter((o) => o.record_id === op.record_id && o.status !== "rejected")
+    .filter((o) => o.record_id === op.record_id && o.user_id === op.user_id && o.status !== "rejected")
     .sort((a, b) => a.device_seq - b.device_seq);
   const last = earlier[earlier.length - 1];
+  const acknowledged = await request(meta.get(ackKey(op.user_id, op.record_id)));
   const entry = {
     ...op,
     device_seq: seq,
-    base_revision: last ? last.base_revision + 1 : op.base_revision,
+    after: last ? last.op_id : acknowledged || null,
     made_at: new Date().toISOString(),
     status: "pending",
     message: null,
@@ -104,9 +111,13 @@ export async function enqueue(op) {
   };
   outbox.put(entry);
   await done(tx);
+  await signUnsigned(op.user_id);
   announce();
   return entry;
 }
+
+// The last change of a record this phone made and the server acknowledged.
+const ackKey = (userId, recordId) => `ack:${userId}:${recordId}`;
 
 export async function allOps() {
   const db = await openDb();
@@ -122,18 +133,20 @@ export async function discard(opId) {
   announce();
 }
 
-async function settle(results, sentIds) {
+async function settle(results, sent) {
   const db = await openDb();
-  const tx = db.transaction("outbox", "readwrite");
+  const tx = db.transaction(["outbox", "meta"], "readwrite");
   const outbox = tx.objectStore("outbox");
   let applied = 0;
   for (const result of results) {
-    if (!sentIds.has(result.op_id)) continue;
+    const op = sent.get(result.op_id);
+    if (!op) continue;
     if (result.status === "rejected") {
-      const op = await request(outbox.get(result.op_id));
-      if (op) outbox.put({ ...op, status: "rejected", message: result.message, errors: result.errors || {} });
+      const kept = await request(outbox.get(result.op_id));
+      if (kept) outbox.put({ ...kept, status: "rejected", message: result.message, errors: result.errors || {} });
     } else {
       outbox.delete(result.op_id);
+      tx.objectStore("meta").put(op.op_id, ackKey(op.user_id, op.record_id));
       applied += 1;
     }
   }
@@ -187,14 +200,69 @@ async function pushPending(userId) {
     const body = await response.json();
     await setMeta("needs_signin", false);
     summary.sent += chunk.length;
-    summary.applied += await settle(body.results || [], new Set(chunk.map((o) => o.op_id)));
+    summary.applied += await settle(body.results || [], new Map(chunk.map((o) => [o.op_id, o])));
     announce();
   }
 }
 
 function wireFormat(op) {
-  const { op_id, device_seq, person_id, record_type, record_id, action, base_revision, fields } = op;
-  return { op_id, device_seq, person_id, record_type, record_id, action, base_revision, fields };
+  const { op_id, device_seq, person_id, record_type, record_id, action, base_revision, after, fields } = op;
+  return { op_id, device_seq, person_id, record_type, record_id, action, base_revision, after: after || null, fields };
+}
+
+// ---- signatures ----------------------------------------------------------------
+// Each change is signed with a key the server gave this device for this person:
+// HMAC-SHA256 over the exact JSON text of its wire form, kept with the change
+// ("signed", "sig", "key_id"). A coach who uploads a saved file can carry
+// those changes in the person's name, but cannot write new ones for them.
+
+const keyName = (userId) => `key:${userId}`;
+
+// Ask for this device's key once. WebCrypto exists only on https (and
+// localhost); without it the changes stay unsigned and are still sent.
+async function fetchSigningKey(userId) {
+  if (!crypto.subtle || (await getMeta(keyName(userId)))) return;
+  try {
+    const response = await fetch("/sync/key", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: HEADERS,
+      body: JSON.stringify({ device_id: await deviceId() }),
+    });
+    if (!response.ok) return;
+    const { key_id, secret, user_id } = await response.json();
+    if (user_id !== userId) return; // another account signed in since this page loaded
+    const raw = new Uint8Array(secret.match(/../g).map((pair) => parseInt(pair, 16)));
+    // Not extractable: scripts on this phone can sign with it but never read it out.
+    const key = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    await setMeta(keyName(userId), { key_id, key });
+  } catch { /* offline: ask again at the next sync */ }
+}
+
+// Sign the person's changes that are not signed yet (when this device has their key).
+export async function signUnsigned(userId) {
+  try {
+    const stored = await getMeta(keyName(userId));
+    if (!stored) return;
+    const signatures = new Map();
+    for (const op of await allOps()) {
+      if (op.user_id !== userId || op.sig) continue;
+      const signed = JSON.stringify(wireFormat(op));
+      const mac = await crypto.subtle.sign("HMAC", stored.key, new TextEncoder().encode(signed));
+      signatures.set(op.op_id, { signed, sig: hex(mac), key_id: stored.key_id });
+    }
+    if (!signatures.size) return;
+    // An IndexedDB transaction does not wait for WebCrypto: store the signatures in
+    // a new one, on the changes that are still there (a sync may have sent some).
+    const db = await openDb();
+    const tx = db.transaction("outbox", "readwrite");
+    const outbox = tx.objectStore("outbox");
+    for (const [opId, signature] of signatures) {
+      const kept = await request(outbox.get(opId));
+      if (kept && !kept.sig) outbox.put({ ...kept, ...signature });
+    }
+    await done(tx);
+  } catch { /* unsigned changes are still sent; only a carried file needs signatures */ }
 }
 
 // Ask the server what changed on a profile since we last looked.
@@ -217,6 +285,8 @@ async function pullChanges(personId) {
 export async function syncNow({ userId, personId }) {
   if (!userId) return null;
   const run = async () => {
+    await fetchSigningKey(userId);
+    await signUnsigned(userId);
     const summary = await pushPending(userId);
     summary.pulled = personId && !summary.signin ? await pullChanges(personId) : 0;
     return summary;
@@ -233,7 +303,13 @@ export async function forgetUser(userId) {
   const tx = db.transaction(["outbox", "meta"], "readwrite");
   const ops = await request(tx.objectStore("outbox").getAll());
   for (const op of ops) if (op.user_id === userId && op.status !== "pending" && op.status !== "rejected") tx.objectStore("outbox").delete(op.op_id);
+  // The key goes at every sign-out: on a shared tablet the next person must not be
+  // able to sign changes in this person's name. Kept changes were signed when made.
+  tx.objectStore("meta").delete(keyName(userId));
   const keys = await request(tx.objectStore("meta").getAllKeys());
-  for (const key of keys) if (String(key).startsWith("cursor:")) tx.objectStore("meta").delete(key);
+  for (const key of keys) {
+    const name = String(key);
+    if (name.startsWith("cursor:") || name.startsWith(`ack:${userId}:`)) tx.objectStore("meta").delete(key);
+  }
   await done(tx);
 }

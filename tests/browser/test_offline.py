@@ -9,6 +9,7 @@ closing and reopening it, as on a phone.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, timedelta
 
@@ -16,7 +17,9 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from pwa.offline import pack_urls
+from sync.write import Actor, Operation, apply, new_id
 from tests.browser.helpers import add_location, add_user, put
+from tests.browser.helpers import sign_in as sign_in_staff
 from tests.browser.offline_helpers import (
     READ_OUTBOX,
     SECTION_SLUGS,
@@ -101,6 +104,14 @@ def open_offline(page: Page, base: str, path: str, heading: str) -> None:
     response = goto(page, f"{base}{path}")
     assert response is not None and response.from_service_worker, path
     expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
+
+
+# The signing key this phone keeps for a person (the CryptoKey itself cannot leave the page).
+SIGNING_KEY = """async (userId) => {
+  const { getMeta } = await import("/static/js/outbox.js");
+  const stored = await getMeta(`key:${userId}`);
+  return stored ? { key_id: stored.key_id, extractable: stored.key.extractable } : null;
+}"""
 
 
 # ---- journey 1 --------------------------------------------------------------------------
@@ -448,6 +459,7 @@ def sign_out_and_check(page: Page, base: str, pid: str) -> None:
     expect(page.get_by_role("dialog")).to_be_hidden()
     assert outbox(page) == []
     assert kept_pages(page) == []
+    assert page.evaluate(SIGNING_KEY, pid) is None  # went with the last change
     goto(page, f"{base}/people/{pid}/")
     expect(page).to_have_url(re.compile("/sign-in"))
 
@@ -616,3 +628,87 @@ def test_first_basics_made_offline_are_accepted(phone, base, live_store):
     assert [o["status"] for o in outbox(page)] == []
     [basics] = live_store.records(pid, "basics")
     assert basics["data"]["my_goal"] == "Offline first goal"
+
+
+# ---- journey: two edits of one entry on a phone, another device in between ----------------
+
+def test_a_phones_second_edit_never_clashes_with_its_first(phone, base, live_store, refugee):
+    """The server merges the phone's first edit with another device's change; the
+    phone's second edit of the same field was made on top of its first one and
+    must land as the newest version, not as a conflict with itself."""
+    pid = refugee["id"]
+    goal = put(live_store, refugee, "goal", {"title": "Server goal: a driving licence",
+                                             "status": "planned"})
+    context, page = online_ready(phone, base, refugee)
+    context.set_offline(True)
+    for title in ("Offline goal: a truck licence", "Offline goal: a bus licence"):
+        open_offline(page, base, f"/people/{pid}/plan/{goal}", "Development plan")
+        page.get_by_label("Goal", exact=True).fill(title)
+        submit(page)
+        wait_for_section(page, pid, "plan")
+    wait_for_outbox(page, 2)
+    # Meanwhile the person's other phone adds a description.
+    record = live_store.record(goal)
+    apply(live_store, Actor(pid, "refugee"),
+          Operation(new_id(), pid, "goal", goal, "put", record["revision"],
+                    {"description": "From the other phone"}))
+
+    context.set_offline(False)
+    go_online_and_sync(page)
+    wait_for_outbox(page, 0)
+    data = live_store.record(goal)["data"]
+    assert (data["title"], data["description"]) == ("Offline goal: a bus licence",
+                                                    "From the other phone")
+    assert live_store.open_conflicts(pid) == []
+    assert [h["action"] for h in live_store.history(goal)] == ["create", "update", "update",
+                                                                "update"]
+
+
+# ---- journey: the saved file, carried to the server by a coach ------------------------------
+
+def test_a_file_saved_on_the_phone_is_carried_by_a_coach_in_the_persons_name(
+        phone, base, live_store, refugee, coach, browser_type, browser_type_launch_args,
+        tmp_path):
+    pid = refugee["id"]
+    context, page = online_ready(phone, base, refugee)
+    wait_until(page, SIGNING_KEY, pid, what="the phone's signing key")
+    assert page.evaluate(SIGNING_KEY, pid)["extractable"] is False
+    context.set_offline(True)
+    add_offline(page, base, pid, "skills", fill_skill)
+    [queued] = outbox(page)
+    assert queued["sig"] and queued["key_id"] == page.evaluate(SIGNING_KEY, pid)["key_id"]
+
+    # The network never comes back: the person saves the changes as a file instead.
+    open_offline(page, base, "/outbox", "Changes on this phone")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Save my changes as a file").click()
+    saved = (tmp_path / "saved.json")
+    download.value.save_as(saved)
+    [op] = json.loads(saved.read_text())["operations"]
+    assert json.loads(op["signed"])["fields"]["free_text"] == "Offline skill: baking injera"
+
+    tablet = open_phone(browser_type, tmp_path / "tablet", browser_type_launch_args)
+    try:
+        desk = first_page(tablet)
+        sign_in_staff(desk, base, coach["username"])  # staff start on their caseload
+
+        def upload(content: bytes) -> None:
+            desk.goto(f"{base}/people/{pid}/upload")
+            desk.get_by_label("File with saved changes").set_input_files(
+                {"name": saved.name, "mimeType": "application/json", "buffer": content})
+            desk.get_by_role("button", name="Upload", exact=True).click()
+
+        # A copy changed after the phone signed it is refused as a whole.
+        upload(saved.read_bytes().replace(b"baking injera", b"forged by the coach"))
+        expect(desk.get_by_label("File with saved changes")).to_have_accessible_description(
+            re.compile("not signed by the phone they were made on"))
+        assert live_store.records(pid, "skill") == []
+
+        upload(saved.read_bytes())
+        expect(desk.get_by_role("status")).to_contain_text("1 change is on the server now.")
+    finally:
+        tablet.close()
+    [skill] = live_store.records(pid, "skill")
+    assert skill["data"]["free_text"] == "Offline skill: baking injera"
+    [entry] = live_store.history(skill["id"])
+    assert (entry["actor_id"], entry["via"]) == (pid, coach["id"])
