@@ -248,4 +248,6 @@ def redeem_handover_code(store: Store, code: str, secret: str,
         store.update_user(user["id"], secret_hash=hash_secret(secret), failed_signins=0,
                           locked_until=None)
         store.bump_session_version(user["id"])
+        # A new code is how a lost phone is replaced: what that phone signs stops counting.
+        store.revoke_device_keys_of(user["id"])
     return store.user(user["id"])

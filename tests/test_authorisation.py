@@ -116,6 +116,8 @@ EXPECTED: dict[str, dict[str, dict]] = {
     # matrix sends none, so everyone gets 400 (tests/test_sync_api.py sends it).
     "offline.push": {"POST": every(400)},
     "offline.pull": {"GET": every(400)},
+    # Everyone signed in may get a signing key, for themselves only (the session's user).
+    "offline.device_key": {"POST": every(400)},
     "offline.pack": {"GET": every(403, anonymous=SIGNIN, refugee_a=400, refugee_b=400,
                                   volunteer_here=400, volunteer_elsewhere=400)},
     "offline.outbox": {"GET": signed_in(200)},

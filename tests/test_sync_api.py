@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from sync import protocol
+from sync import device_keys, protocol
 from sync.write import new_id
 from tests.conftest import csrf_token
 
@@ -307,6 +307,89 @@ def test_pull_without_the_header_is_a_400(client, amina):
     assert client.get(f"/sync/pull?person={amina['id']}").status_code == 400
 
 
+# -- signing keys ------------------------------------------------------------------------------
+
+
+def ask_key(client, body=None, **headers):
+    """POST /sync/key as outbox.js does (a fresh device, unless ``body`` says otherwise)."""
+    return client.post("/sync/key", json={"device_id": new_id()} if body is None else body,
+                       headers={**SYNC, **headers})
+
+
+def test_a_device_gets_the_same_key_each_time_it_asks(client, amina, store):
+    device = {"device_id": new_id()}
+    first = ask_key(client, device)
+    assert first.status_code == 200
+    assert set(first.json) == {"key_id", "secret", "user_id"}
+    assert first.json["user_id"] == amina["id"]
+    assert len(bytes.fromhex(first.json["secret"])) == device_keys.KEY_BYTES
+    assert ask_key(client, device).json == first.json
+    assert ask_key(client).json["key_id"] != first.json["key_id"]  # another device
+    assert first.headers["Cache-Control"] == "no-store"
+
+
+def test_the_key_belongs_to_whoever_is_signed_in(app, make_user, login, client, amina, store):
+    coach, _ = make_user("coach")
+    other = login(coach, test_client=app.test_client())
+    device = {"device_id": new_id()}
+    mine, theirs = ask_key(client, device).json, ask_key(other, device).json
+    assert (mine["user_id"], theirs["user_id"]) == (amina["id"], coach["id"])
+    assert store.device_key(theirs["key_id"])["user_id"] == coach["id"]
+    assert mine["secret"] != theirs["secret"]
+
+
+@pytest.mark.parametrize("body", [
+    {}, {"device_id": None}, {"device_id": 12}, {"device_id": "my phone"},
+    {"device_id": "0B5C6A52-1F7E-4D9E-8A43-2C1F4A7E9D30"}, ["device_id"], "device_id",
+], ids=["no device_id", "null", "a number", "a word", "upper case", "an array", "a string"])
+def test_a_key_needs_a_device_id_a_phone_makes(client, amina, store, body):
+    response = ask_key(client, body)
+    assert response.status_code == 400
+    assert response.json == {"error": "The request was not valid."}
+    assert store.db.table("device_keys").count == 0
+
+
+def test_a_malformed_key_request_is_a_400(client, amina, store):
+    for body in (b"{not json", b"[" * 50_000):
+        response = client.post("/sync/key", data=body, content_type="application/json",
+                               headers=SYNC)
+        assert (response.status_code, response.json) == (
+            400, {"error": "The request was not valid."})
+    assert store.db.table("device_keys").count == 0
+
+
+@pytest.mark.parametrize("headers", [
+    {"X-Talentkaart-Sync": ""}, {"X-Talentkaart-Sync": "0"},
+], ids=["empty header", "header 0"])
+def test_a_key_without_the_sync_header_is_a_400(client, amina, store, headers):
+    response = client.post("/sync/key", json={"device_id": new_id()}, headers=headers)
+    assert (response.status_code, response.json) == (400, {"error": "The request was not valid."})
+    assert store.db.table("device_keys").count == 0
+
+
+@pytest.mark.parametrize("headers", [
+    {"Origin": "https://evil.example"}, {"Origin": "null"}, {"Sec-Fetch-Site": "cross-site"},
+], ids=["other origin", "null origin", "cross-site"])
+def test_a_key_for_another_site_is_a_403(client, amina, store, headers):
+    response = ask_key(client, **headers)
+    assert (response.status_code, response.json) == (
+        403, {"error": "You are not allowed to change this"})
+    assert store.db.table("device_keys").count == 0
+
+
+def test_a_form_cannot_ask_for_a_key(client, amina, store):
+    response = client.post("/sync/key", data={"device_id": new_id()}, headers=SYNC)
+    assert response.status_code == 400
+    assert store.db.table("device_keys").count == 0
+
+
+def test_signed_out_no_key_is_given(client, make_user, store):
+    response = ask_key(client)
+    assert (response.status_code, response.json) == (
+        401, {"error": "Sign in again to send your changes.", "signin": True})
+    assert store.db.table("device_keys").count == 0
+
+
 # -- the offline pack -------------------------------------------------------------------------
 
 
@@ -411,13 +494,22 @@ def test_the_upload_refusal_is_in_the_users_language(client, make_user, login):
         in response.get_data(as_text=True)
 
 
+def signed_with(key, op):
+    """``op`` as outbox.js keeps it once signed with the key the server gave the phone."""
+    text = json.dumps(op)
+    return {**op, "signed": text, "sig": device_keys.sign(key["secret"], text),
+            "key_id": key["key_id"]}
+
+
 def test_a_coach_carries_a_persons_outbox_in_the_persons_name(app, make_user, login, store):
     person, _ = make_user("refugee")
     coach, _ = make_user("coach")
+    key = ask_key(login(person, test_client=app.test_client())).json
     browser = login(coach, test_client=app.test_client())
     worked = goal_op(person["id"], record_type="volunteer", fields=HOURS)
     ops = [goal_op(person["id"]), worked]
-    response = upload(browser, person["id"], outbox_file(person["id"], ops))
+    response = upload(browser, person["id"],
+                      outbox_file(person["id"], [signed_with(key, op) for op in ops]))
     assert response.status_code == 200
     assert "2 changes are on the server now." in response.get_data(as_text=True)
     for op in ops:
@@ -440,3 +532,18 @@ def test_a_coach_cannot_upload_for_someone_elsewhere(app, make_user, login, othe
                             content_type="multipart/form-data")
     assert response.status_code == 404
     assert changes(store)["records"] == 0
+
+
+def test_a_coach_cannot_carry_changes_the_persons_phone_did_not_sign(app, make_user, login,
+                                                                    store):
+    person, _ = make_user("refugee")
+    coach, _ = make_user("coach")
+    coach_browser = login(coach, test_client=app.test_client())
+    own_key = ask_key(coach_browser).json  # the coach's own phone key does not speak for her
+    forged = [goal_op(person["id"]), signed_with(own_key, goal_op(person["id"]))]
+    before = changes(store)
+    response = upload(coach_browser, person["id"], outbox_file(person["id"], forged))
+    assert response.status_code == 422
+    assert "These changes are not signed by the phone they were made on." \
+        in response.get_data(as_text=True)
+    assert changes(store) == before
