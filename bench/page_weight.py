@@ -7,13 +7,21 @@ compressed body plus response headers, the figure DevTools shows as "transferred
 
     .venv/bin/python bench/page_weight.py /auth/sign-in /profile/
 
+With ``--pack USERNAME`` (and ``--secret``) it also signs in as that refugee and fetches their
+offline pack the way the service worker does: every page once in full, then a refresh with
+nothing changed, asking for each page only if it changed since the kept copy (If-None-Match).
+
 It prints a figure, not a verdict: the exit code is 0 whether the page is under budget or over.
 """
 
 import argparse
+import http.client
+import json
 import os
+import re
 import sys
-from urllib.parse import urljoin, urlsplit
+from http.cookies import SimpleCookie
+from urllib.parse import urlencode, urljoin, urlsplit
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
@@ -49,7 +57,18 @@ def parse_args(argv=None):
         default=30,
         help="seconds to wait for each page to load (default: %(default)s)",
     )
+    parser.add_argument(
+        "--pack",
+        metavar="USERNAME",
+        help="also measure this refugee's offline pack: first download and an unchanged refresh",
+    )
+    parser.add_argument(
+        "--secret",
+        help="the PIN or passphrase for --pack (the demo's are printed by serve --demo)",
+    )
     args = parser.parse_args(argv)
+    if args.pack and not args.secret:
+        parser.error("--pack needs --secret")
 
     base = urlsplit(args.base_url)
     if base.scheme not in ("http", "https") or not base.netloc:
@@ -135,9 +154,76 @@ def print_report(path, status, resources, base_url, budget_kb):
     return total
 
 
+class Session:
+    """A signed-in client that counts what crosses the wire, as the service worker's fetches do."""
+
+    def __init__(self, base_url, timeout):
+        self.base = urlsplit(base_url)
+        self.timeout = timeout
+        self.cookies = SimpleCookie()
+
+    def request(self, method, path, body=None, headers=None):
+        """Send one request; return (status, headers, raw body, bytes transferred)."""
+        kind = http.client.HTTPSConnection if self.base.scheme == "https" else \
+            http.client.HTTPConnection
+        connection = kind(self.base.netloc, timeout=self.timeout)
+        cookie = "; ".join(f"{k}={m.value}" for k, m in self.cookies.items())
+        try:
+            connection.request(method, path, body=body, headers={
+                "Accept-Encoding": "gzip, br", **({"Cookie": cookie} if cookie else {}),
+                **(headers or {})})
+            response = connection.getresponse()
+            data = response.read()  # still compressed: http.client does not decode
+        finally:
+            connection.close()
+        for value in response.headers.get_all("Set-Cookie") or []:
+            self.cookies.load(value)
+        head = len(f"HTTP/1.1 {response.status} {response.reason}\r\n\r\n") + sum(
+            len(f"{name}: {value}\r\n") for name, value in response.headers.items())
+        return response.status, response.headers, data, head + len(data)
+
+    def sign_in(self, username, secret):
+        """Sign in through the form; return the person's id (from where it sends us)."""
+        _, _, html, _ = self.request("GET", "/sign-in", headers={"Accept-Encoding": "identity"})
+        token = re.search(rb'name="csrf_token" value="([^"]+)"', html).group(1).decode()
+        status, headers, _, _ = self.request(
+            "POST", "/sign-in",
+            body=urlencode({"username": username, "secret": secret, "csrf_token": token}),
+            headers={"Content-Type": "application/x-www-form-urlencoded"})
+        match = re.search(r"/people/([^/]+)/", headers.get("Location") or "")
+        if status != 303 or not match:
+            raise SystemExit(f"could not sign in as {username} (HTTP {status})")
+        return match.group(1)
+
+
+def measure_pack(args):
+    """Fetch a refugee's pack twice as the service worker does; print both totals."""
+    client = Session(args.base_url, args.timeout)
+    person = client.sign_in(args.pack, args.secret)
+    _, _, body, _ = client.request("GET", f"/sync/pack?person={person}",
+                                   headers={"X-Talentkaart-Sync": "1",
+                                            "Accept-Encoding": "identity"})
+    urls = json.loads(body)["urls"]
+    etags = {}
+    print(f"\nOffline pack of {args.pack}: {len(urls)} pages")
+    for label in ("first download", "refresh, nothing changed"):
+        total, statuses = 0, {}
+        for url in urls:
+            condition = {"If-None-Match": etags[url]} if url in etags else {}
+            status, headers, _, size = client.request("GET", url, headers=condition)
+            if status == 200 and headers.get("ETag"):
+                etags[url] = headers["ETag"]
+            statuses[status] = statuses.get(status, 0) + 1
+            total += size
+        counts = ", ".join(f"{n} x {status}" for status, n in sorted(statuses.items()))
+        print(f"  {label:<26} {total:>9,} bytes = {total / KB:.1f} kB  ({counts})")
+
+
 def main(argv=None):
     """Measure every path and print the figures."""
     args = parse_args(argv)
+    if args.pack:
+        measure_pack(args)
     print(f"Transferred bytes per page, cold cache, {args.base_url}")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=args.chromium)

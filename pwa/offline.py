@@ -15,13 +15,15 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from pwa import ROOT
 from pwa.db import get_store
-from pwa.i18n import translate
+from pwa.i18n import side_by_side, translate
+from pwa.page_cache import session_marker
 from pwa.security import current_actor, header_guarded, login_required, person_or_404
-from sync import protocol
+from sync import device_keys, protocol
 from sync.messages import N_
 from sync.write import BadOperation, NotFound
 
@@ -75,6 +77,14 @@ def _translated_results(results: list[dict]) -> list[dict]:
     return results
 
 
+def _json_body():
+    """The request's JSON, or None when it is not JSON."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:  # "[[[[..." nested deeper than the parser goes: malformed too
+        return None
+
+
 @bp.post("/sync/push")
 @header_guarded
 def push():
@@ -82,15 +92,27 @@ def push():
     if (refused := _sync_guard()) is not None:
         return refused
     try:
-        payload = request.get_json(silent=True)
-    except RecursionError:  # "[[[[..." nested deeper than the parser goes: malformed too
-        payload = None
-    try:
-        raw_ops = protocol.operations_from(payload)
+        raw_ops = protocol.operations_from(_json_body())
     except protocol.BadPayload as bad:
         return _json_error(400, translate((bad.message, bad.params)))
     results = protocol.push(get_store(), current_actor(), raw_ops)
     return jsonify({"results": _translated_results(results)})
+
+
+@bp.post("/sync/key")
+@header_guarded
+def device_key():
+    """The signed-in user's key for signing changes on this device (the same when asked again)."""
+    if (refused := _sync_guard()) is not None:
+        return refused
+    body = _json_body()
+    try:
+        key = device_keys.issue_key(get_store(), g.user["id"],
+                                    body.get("device_id") if isinstance(body, dict) else None)
+    except device_keys.BadDevice:
+        return _json_error(400, _("The request was not valid."))
+    # The phone checks whose key this is: the account may have changed since the page loaded.
+    return jsonify({**key, "user_id": g.user["id"]})
 
 
 @bp.get("/sync/pull")
@@ -133,14 +155,36 @@ def pack_urls(person_id: str) -> list[str]:
     return urls
 
 
+def pack_version(person_id: str) -> str:
+    """A short fingerprint of a person's offline pack as this session would get it.
+
+    It changes when the kept pages may have: a new build, any change to the
+    profile (by anyone), another list of pages, another language, Dutch side
+    by side, a new session (the pages' form tokens). A page carries it, and the
+    phone refreshes its pack when it differs from the one it kept.
+    """
+    parts = [build_version(), str(get_store().last_seq(person_id)), str(get_locale()),
+             "side-by-side" if side_by_side() else "", session_marker(),
+             *pack_urls(person_id)]
+    # On g for the page's ETag, which leaves it out (see page_cache.page_etag).
+    g.pack_version = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:12]
+    return g.pack_version
+
+
+@bp.app_context_processor
+def pack_helpers():
+    """``pack_version`` for the page context that the offline module reads."""
+    return {"pack_version": pack_version}
+
+
 @bp.get("/sync/pack")
 @login_required("refugee", "volunteer")
 def pack():
-    """The offline pack: the pages of a profile the phone should keep."""
+    """The offline pack: the pages of a profile the phone should keep, and their version."""
     if (refused := _sync_guard()) is not None:
         return refused
     person_or_404(request.args.get("person", ""))
-    return jsonify({"version": build_version(),
+    return jsonify({"version": pack_version(request.args["person"]),
                     "urls": pack_urls(request.args["person"])})
 
 

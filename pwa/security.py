@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
+from pwa import page_cache
 from sync.write import Actor, BadOperation, Forbidden, NotFound, can_see
 
 csrf = CSRFProtect()
@@ -160,6 +161,8 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.before_request(_load_user)
     app.before_request(_check_csrf)
+    # Registered first so it runs after the headers are set (a 304 sheds some of them).
+    app.after_request(page_cache.mark_page)
     app.after_request(_security_headers)
 
     messages = {

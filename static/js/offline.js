@@ -5,7 +5,7 @@
 // - sends the outbox on start, when the network returns, after each save and
 //   every minute while the app is open (Background Sync is not everywhere);
 // - signs out only after the outbox is empty, or with the person's consent.
-import { allOps, discard, enqueue, forgetUser, getMeta, newId, setMeta, syncNow } from "./outbox.js";
+import { allOps, discard, enqueue, forgetUser, getMeta, newId, setMeta, signUnsigned, syncNow } from "./outbox.js";
 
 // htmx swaps the body without reloading this module: read the page's context
 // each time instead of once.
@@ -63,18 +63,34 @@ function show(id) {
   if (el) el.hidden = false;
 }
 
-// Ask the worker to keep (or refresh) every page of the profile offline.
+// Ask the worker to keep (or refresh) every page of the profile offline. It
+// asks the server only for pages that changed; once it reports every page
+// kept, the pack's version is noted, so the next page load knows it is there.
+// Returns when the worker has the list: a sync must not wait for the pages.
 async function refreshPack() {
   if (!personId || context().pack !== "yes" || !("serviceWorker" in navigator)) return;
+  const key = `pack:${personId}`;
   try {
     const response = await fetch(`/sync/pack?person=${encodeURIComponent(personId)}`, {
       credentials: "same-origin", headers: { "X-Talentkaart-Sync": "1" } });
     if (!response.ok) return;
     const pack = await response.json();
     const ready = await navigator.serviceWorker.ready;
-    ready.active?.postMessage({ type: "cache-pages", urls: pack.urls });
-    await setMeta(`pack:${personId}`, Date.now());
+    const channel = new MessageChannel();
+    channel.port1.onmessage = (event) => {
+      if (event.data?.kept) setMeta(key, { version: pack.version, at: Date.now() });
+    };
+    ready.active?.postMessage({ type: "cache-pages", urls: pack.urls }, [channel.port2]);
   } catch { /* offline: the pages kept earlier stay */ }
+}
+
+// Refresh the kept pages when this page says they changed (a saved entry, a
+// coach's comment, another language, a new version: see pack_version on the
+// server) or once a day for what the version does not see.
+async function refreshPackIfChanged() {
+  if (!personId || !navigator.onLine || !context().packVersion) return;
+  const kept = await getMeta(`pack:${personId}`);
+  if (kept?.version !== context().packVersion || !(Date.now() - kept.at < 86_400_000)) await refreshPack();
 }
 
 // ---- turning a form into an operation ------------------------------------
@@ -309,6 +325,8 @@ function renderOutboxPage(ops) {
 }
 
 async function saveAsFile() {
+  // Signed changes can be uploaded by a volunteer or coach in this person's name.
+  await signUnsigned(userId);
   const ops = (await allOps()).filter((o) => o.user_id === userId);
   const file = { format: "talentkaart-outbox", version: 1, user_id: userId,
     device_id: await getMeta("device_id"), saved_at: new Date().toISOString(), operations: ops };
@@ -406,14 +424,11 @@ document.addEventListener("outbox:changed", render);
 addEventListener("online", sync);
 addEventListener("offline", render);
 document.addEventListener("visibilitychange", () => { if (!document.hidden) sync(); });
-document.addEventListener("htmx:afterSettle", () => { readContext(); freshIds(); render(); });
+document.addEventListener("htmx:afterSettle", () => { readContext(); freshIds(); render(); refreshPackIfChanged(); });
 setInterval(() => { if (!document.hidden) sync(); }, 60_000);
 
 freshIds();
-registerWorker().then(async () => {
-  const last = personId ? await getMeta(`pack:${personId}`) : 0;
-  if (navigator.onLine && Date.now() - (last || 0) > 10 * 60_000) await refreshPack();
-});
+registerWorker().then(refreshPackIfChanged);
 render();
 sync();
 checkStorage();
