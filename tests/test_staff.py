@@ -218,6 +218,8 @@ def test_bad_comments_show_the_error_at_the_entry(coach, client, store, refugee,
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert message in html and f'id="f-body-{rid}-error"' in html
+    # The folded comment form comes back open, so the error is seen.
+    assert html.count('<details class="comment-form" open>') == 1
     assert store.records(refugee["id"], "comment") == []
 
 

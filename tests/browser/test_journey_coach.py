@@ -64,6 +64,9 @@ def test_coach_reviews_and_the_refugee_sees_the_outcome(page: Page, browser: Bro
     skill = page.get_by_role("region", name="Skills").get_by_role("listitem") \
         .filter(has_text="Weld metal")
     expect(skill).to_contain_text("New")
+    # The comment form stays folded until the coach asks for it.
+    expect(skill.get_by_label("Your comment")).to_be_hidden()
+    skill.get_by_text("Write a comment").click()
     skill.get_by_label("Your comment").fill("Good! Bring your welding certificate next time.")
     skill.get_by_role("button", name="Add comment").click()
     expect(page.get_by_role("status").filter(has_text="Your comment is saved.")).to_be_visible()
@@ -139,9 +142,11 @@ def test_dutch_coach_sees_the_review_page_in_dutch(page: Page, base, live_store,
     expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
     for msgid, role in [("Skills", "heading"), ("Volunteer work", "heading"),
                         ("Verify hours", "button"), ("Question hours", "button"),
-                        ("Add comment", "button"), ("Mark as reviewed", "button")]:
+                        ("Write a comment", "text"), ("Mark as reviewed", "button")]:
         shown = dutch.gettext(msgid)
         assert shown != msgid, f"{msgid!r} has no Dutch translation"
-        expect(page.get_by_role(role, name=shown, exact=True).first).to_be_visible()
+        target = (page.get_by_text(shown, exact=True) if role == "text"
+                  else page.get_by_role(role, name=shown, exact=True))
+        expect(target.first).to_be_visible()
     expect(page.get_by_role("region", name=dutch.gettext("Skills"))).to_contain_text(
         dutch.gettext("Weld metal"))
