@@ -5,7 +5,7 @@ in a fresh browser context (cold cache, no service worker yet) and every respons
 size is read from Chromium's own accounting, `Network.loadingFinished.encodedDataLength`: the
 compressed body plus response headers, the figure DevTools shows as "transferred".
 
-    .venv/bin/python bench/page_weight.py /auth/sign-in /profile/
+    .venv/bin/python bench/page_weight.py /sign-in /
 
 With ``--pack USERNAME`` (and ``--secret``) it also signs in as that refugee and fetches their
 offline pack the way the service worker does: every page once in full, then a refresh with
@@ -37,8 +37,8 @@ def parse_args(argv=None):
     parser.add_argument(
         "paths",
         nargs="*",
-        default=["/auth/sign-in"],
-        help="paths to load, each starting with / (default: /auth/sign-in)",
+        default=["/sign-in"],
+        help="paths to load, each starting with / (default: /sign-in)",
     )
     parser.add_argument(
         "--base-url",
