@@ -8,6 +8,12 @@ headers and an ETag let it do that cheaply and safely:
   page of someone who signed out is never shown to the next person.
 - A weak ETag on signed-in users' pages lets the worker ask "has this page
   changed since my copy?" and get a 304 without a body when it has not.
+
+A flash message ("Saved.") is for the one page the person sees next, never for
+a kept copy: the worker marks the copies it fetches in the background with
+``X-Talentkaart-Keep``, which show no messages and leave them for that page; and
+a page that did show one says so with ``X-Talentkaart-Flash`` and has no ETag: the
+worker keeps a copy fetched that way instead, and no 304 can stand in for the page.
 """
 
 from __future__ import annotations
@@ -15,11 +21,13 @@ from __future__ import annotations
 import hashlib
 import re
 
-from flask import Response, current_app, g, request, session
+from flask import Response, current_app, g, get_flashed_messages, request, session
 from flask_wtf.csrf import generate_csrf
 
 USER_HEADER = "X-Talentkaart-User"
 PACK_HEADER = "X-Talentkaart-Pack"
+KEEP_HEADER = "X-Talentkaart-Keep"
+FLASH_HEADER = "X-Talentkaart-Flash"
 
 # Hidden ids made fresh each time a form is shown (profile.new_op_id); the
 # offline module replaces them on the phone anyway, so they are not content.
@@ -54,6 +62,16 @@ def page_etag(body: str) -> str:
     return hashlib.sha256(body.encode()).hexdigest()[:24]
 
 
+def page_flashes() -> list[tuple[str, str]]:
+    """The flash messages this page shows (and uses up): none in a copy made to keep."""
+    if request.headers.get(KEEP_HEADER) == "1":
+        return []
+    messages = get_flashed_messages(with_categories=True)
+    if messages:
+        g.showed_flash = True
+    return messages
+
+
 def _signed_in() -> str:
     user = g.get("user")
     if user is None:
@@ -66,10 +84,16 @@ def _signed_in() -> str:
 
 
 def mark_page(response: Response) -> Response:
-    """Say whose an HTML answer is; tag a signed-in page and answer 304 if it is unchanged."""
+    """Say whose an HTML answer is; tag a signed-in page and answer 304 if it is unchanged.
+
+    A page showing a flash message is said to be one instead, and never tagged.
+    """
     if request.endpoint == "static" or response.mimetype != "text/html":
         return response
     response.headers[USER_HEADER] = _signed_in()
+    if g.get("showed_flash"):
+        response.headers[FLASH_HEADER] = "1"
+        return response
     if (g.get("user") is None or request.method != "GET" or response.status_code != 200
             or response.is_streamed):
         return response

@@ -163,6 +163,8 @@ def init_app(app: Flask) -> None:
     app.before_request(_check_csrf)
     # Registered first so it runs after the headers are set (a 304 sheds some of them).
     app.after_request(page_cache.mark_page)
+    # The messages a page shows: none in the copies the worker keeps.
+    app.context_processor(lambda: {"page_flashes": page_cache.page_flashes})
     app.after_request(_security_headers)
 
     messages = {

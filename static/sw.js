@@ -10,6 +10,11 @@ const NETWORK_TIMEOUT_MS = 4000;
 const OWNER_KEY = "/sw-owner";
 const USER_HEADER = "X-Talentkaart-User";
 const PACK_HEADER = "X-Talentkaart-Pack";
+// A flash message ("Saved.") is for the page the person sees next, never for a
+// kept copy: copies fetched to keep say so (the server then shows no message
+// and leaves it for that page), and a page that showed one says so.
+const KEEP_HEADER = "X-Talentkaart-Keep";
+const FLASH_HEADER = "X-Talentkaart-Flash";
 
 // Install: keep the app shell, and re-fetch the profile pages the previous
 // version kept, rendered by the new templates. If that fails (offline), the
@@ -133,7 +138,9 @@ async function settle(response, key, kept, keepIt, asked) {
   if (response.status === 304) await response.arrayBuffer(); // empty; read, the request is done
   const cache = await pagesFor(response, asked);
   if (kept && response.status === 304) return refreshed(cache, key, kept, response);
-  if (cache && keepIt && response.ok && !response.redirected) await store(cache, key, response.clone());
+  if (cache && keepIt && response.ok && !response.redirected && !response.headers.has(FLASH_HEADER)) {
+    await store(cache, key, response.clone());
+  }
   return response;
 }
 
@@ -166,7 +173,8 @@ async function keep(url) {
   try {
     const asked = signedOut;
     const kept = await keptPage(url);
-    const request = new Request(url, { credentials: "same-origin", cache: "no-store" });
+    const request = new Request(url, { credentials: "same-origin", cache: "no-store",
+      headers: { [KEEP_HEADER]: "1" } });
     const response = await settle(await fetch(conditional(request, kept)), url, kept, true, asked);
     // A redirect means "signed out": never keep the sign-in page as a profile page.
     return response.ok && !response.redirected;
@@ -175,16 +183,42 @@ async function keep(url) {
   }
 }
 
+// Counts the packs asked for: only the newest one knows which pages are gone.
+let packs = 0;
+
 async function cachePages(urls) {
   const own = urls.map((url) => new URL(url, self.location.origin))
     .filter((url) => url.origin === self.location.origin);
+  const asked = signedOut;
+  const pack = ++packs;
   let kept = true;
   // A few at a time: a cheap phone on a weak network should not choke.
   for (let i = 0; i < own.length; i += 4) {
     const results = await Promise.all(own.slice(i, i + 4).map((url) => keep(url.href)));
     kept = kept && results.every(Boolean);
   }
+  // Only a refresh that reached every page may drop any: offline, or signed
+  // out half-way, everything kept stays.
+  if (kept && pack === packs && asked === signedOut) await dropUnlisted(own);
   return kept;
+}
+
+// The kept pages of the pack's person that it no longer lists: the edit page
+// of an entry deleted here or elsewhere must not open offline any more. An
+// entry made offline and not sent yet needs none of them (it is changed in the
+// "new" form, as a draft). Variants with a query the pack does not list go too;
+// offline, the page without the query stands in for them (see page).
+async function dropUnlisted(urls) {
+  const listed = new Set(urls.map((url) => url.pathname + url.search));
+  const people = new Set(urls.map((url) => url.pathname.match(/^\/people\/[^/]+\//)?.[0])
+    .filter(Boolean));
+  if (!people.size || !(await caches.has(PAGES_CACHE))) return;
+  const cache = await caches.open(PAGES_CACHE);
+  for (const request of await cache.keys()) {
+    const url = new URL(request.url);
+    const theirs = [...people].some((prefix) => url.pathname.startsWith(prefix));
+    if (theirs && !listed.has(url.pathname + url.search)) await cache.delete(request);
+  }
 }
 
 // Two tabs, or a page that reloads while its refresh runs, ask for the same
@@ -215,7 +249,7 @@ function withTimeout(promise, ms) {
 
 // Pages: network first (fresh when possible, and only what changed since the
 // kept copy), the kept copy when there is no network.
-async function page(request, url) {
+async function page(request, url, later) {
   const key = url.origin + url.pathname + url.search;
   // An htmx fragment is not a page: never store it under the page's URL.
   const fragment = request.headers.get("HX-Request") && !request.headers.get("HX-Boosted");
@@ -235,7 +269,12 @@ async function page(request, url) {
     }
     throw error;
   }
-  return settle(response, key, kept, !fragment && isPersonalPage(url), asked);
+  const keepIt = !fragment && isPersonalPage(url);
+  const shown = await settle(response, key, kept, keepIt, asked);
+  // A page with a message is shown once and not kept (a kept copy would say
+  // "Saved." each time it is opened offline): keep one without it instead.
+  if (keepIt && shown.ok && shown.headers.has(FLASH_HEADER)) later(keep(key));
+  return shown;
 }
 
 // Fingerprinted assets never change under the same URL: cache first.
@@ -264,6 +303,6 @@ self.addEventListener("fetch", (event) => {
     return;
   }
   if (request.mode === "navigate" || request.headers.get("HX-Request")) {
-    event.respondWith(page(request, url));
+    event.respondWith(page(request, url, (promise) => event.waitUntil(promise)));
   }
 });

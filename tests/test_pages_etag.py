@@ -8,6 +8,7 @@ import pytest
 
 from sync.write import Actor, Operation, apply, new_id
 from tests.conftest import csrf_token
+from tests.test_bad_input import post_form
 
 SYNC = {"X-Talentkaart-Sync": "1"}
 SKILL = {"code": "skill.trades.welding", "level": "3", "learned": "work"}
@@ -218,3 +219,56 @@ def test_staff_pages_carry_no_pack_version(app, amina, make_user, login):
     response = browser.get(f"/people/{amina['id']}/")
     assert 'data-pack-version=""' in response.get_data(as_text=True)
     assert "X-Talentkaart-Pack" not in response.headers
+
+
+# -- flash messages: for the page the person sees, never for a kept copy -------------------
+
+KEEP = {"X-Talentkaart-Keep": "1"}
+SAVED = '<div class="flash flash--success" role="status">Saved.</div>'
+
+
+def save_skill(client, person):
+    """Add a skill through its form; returns the page the redirect leads to (unopened)."""
+    response = post_form(client, f"/people/{person['id']}/skills/new", SKILL)
+    assert response.status_code == 303
+    return response.headers["Location"]
+
+
+def test_a_copy_made_to_keep_leaves_the_message_for_the_next_page(client, amina):
+    section = save_skill(client, amina)
+    # The worker's pack refresh gets there before the browser follows the redirect.
+    kept = client.get(section, headers=KEEP)
+    assert kept.status_code == 200
+    assert "Saved." not in kept.get_data(as_text=True)
+    assert "X-Talentkaart-Flash" not in kept.headers
+
+    shown = client.get(section)
+    assert SAVED in shown.get_data(as_text=True)
+    assert "Saved." not in client.get(section).get_data(as_text=True)  # shown once
+
+
+def test_a_copy_made_to_keep_is_revalidated_even_with_a_message_waiting(client, amina):
+    section = f"/people/{amina['id']}/skills/"
+    tag = etag(client, section)
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "Saved.")]
+    assert client.get(section, headers={**KEEP, "If-None-Match": tag}).status_code == 304
+    assert SAVED in client.get(section).get_data(as_text=True)
+
+
+def test_a_page_with_a_message_says_so_and_is_never_answered_with_a_304(client, amina):
+    section = save_skill(client, amina)
+    flashed = client.get(section)
+    assert SAVED in flashed.get_data(as_text=True)
+    assert flashed.headers["X-Talentkaart-Flash"] == "1"
+    # No tag: no 304 can revalidate a kept copy that shows the message.
+    assert "ETag" not in flashed.headers
+
+    clean = etag(client, section)
+    assert "X-Talentkaart-Flash" not in client.get(section).headers
+    # Nor can a 304 for the clean copy stand in for the page with the message.
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "Saved.")]
+    again = client.get(section, headers={"If-None-Match": clean})
+    assert again.status_code == 200
+    assert SAVED in again.get_data(as_text=True)
