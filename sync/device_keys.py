@@ -14,10 +14,10 @@ import hashlib
 import hmac
 import re
 import secrets
-import uuid
 from typing import Any
 
 from sync.store import Store
+from sync.write import is_uuid, new_id
 
 KEY_BYTES = 32
 _SIGNATURE = re.compile(r"[0-9a-f]{64}")  # hex SHA-256, as the phone writes it
@@ -32,14 +32,10 @@ def issue_key(store: Store, user_id: str, device_id: Any) -> dict:
 
     Returns ``key_id`` and ``secret`` (hex). Raise ``BadDevice`` for a malformed id.
     """
-    try:
-        # Only the canonical form: an upper-case copy of an id would be a second device.
-        canonical = str(uuid.UUID(device_id)) == device_id
-    except (ValueError, AttributeError, TypeError):
-        canonical = False
-    if not canonical:
+    # Only the canonical form: an upper-case copy of an id would be a second device.
+    if not is_uuid(device_id):
         raise BadDevice()
-    store.add_device_key({"key_id": str(uuid.uuid4()), "user_id": user_id,
+    store.add_device_key({"key_id": new_id(), "user_id": user_id,
                           "device_id": device_id, "secret": secrets.token_hex(KEY_BYTES)})
     key = store.live_device_key(user_id, device_id)
     return {"key_id": key["key_id"], "secret": key["secret"]}

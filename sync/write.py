@@ -106,7 +106,8 @@ def singleton_id(person_id: str, record_type: str) -> str:
     return str(uuid.uuid5(SINGLETON_NAMESPACE, f"{person_id}:{record_type}"))
 
 
-def _is_uuid(value: str) -> bool:
+def is_uuid(value: str) -> bool:
+    """Whether ``value`` is a UUID in its canonical (lower-case, hyphenated) form."""
     try:
         # Only the canonical form: an upper-case copy of an id would be a second key.
         return str(uuid.UUID(value)) == value
@@ -148,13 +149,13 @@ def _check_operation(op: Operation) -> None:
     spec = RECORD_TYPES.get(op.record_type)
     if spec is None or op.action not in ("put", "delete"):
         raise BadOperation()
-    if not (_is_uuid(op.op_id) and _is_uuid(op.record_id) and _is_uuid(op.person_id)):
+    if not (is_uuid(op.op_id) and is_uuid(op.record_id) and is_uuid(op.person_id)):
         raise BadOperation()
     if not isinstance(op.base_revision, int) or op.base_revision < 0:
         raise BadOperation()
     if not isinstance(op.fields, dict):
         raise BadOperation()
-    if op.after is not None and (not _is_uuid(op.after) or op.after == op.op_id):
+    if op.after is not None and (not is_uuid(op.after) or op.after == op.op_id):
         raise BadOperation()
     if spec.singleton and op.record_id != singleton_id(op.person_id, op.record_type):
         raise BadOperation()
@@ -406,7 +407,7 @@ def resolve(store: Store, actor: Actor, conflict_id: str, keep: str, op_id: str,
             # A coach settles only a clash with their own verdict, never the
             # person's own words: that choice is the person's.
             raise Forbidden()
-        if keep not in ("current", "proposed") or not _is_uuid(op_id):
+        if keep not in ("current", "proposed") or not is_uuid(op_id):
             raise BadOperation()
         outcome = Outcome("applied", record["id"], record["revision"], record["seq"])
         if keep == "proposed":
@@ -443,5 +444,5 @@ def mark_reviewed(store: Store, actor: Actor, person_id: str) -> int:
 
 
 __all__ = ["Actor", "Operation", "Outcome", "apply", "resolve", "mark_reviewed",
-           "can_see", "new_id", "singleton_id", "WriteError", "Forbidden", "NotFound",
+           "can_see", "is_uuid", "new_id", "singleton_id", "WriteError", "Forbidden", "NotFound",
            "BadOperation", "ValidationFailed"]
