@@ -44,6 +44,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         BABEL_DEFAULT_LOCALE="nl",
         BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "translations"),
         SEND_FILE_MAX_AGE_DEFAULT=timedelta(hours=1),
+        # The address people use (links and QR codes, the sync Origin check); without
+        # it only this machine's own names are answered. See pwa/hosts.py.
+        PUBLIC_URL=None,
+        TRUSTED_HOSTS=None,
+        TRUSTED_PROXIES=0,
     )
     app.config.from_prefixed_env("TALENTKAART")
     if test_config:
@@ -51,8 +56,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
 
-    from pwa import admin, assets, auth, db, i18n, offline, profile, security, staff
+    from pwa import admin, assets, auth, db, hosts, i18n, offline, profile, security, staff
 
+    hosts.init_app(app)
     db.init_app(app)
     i18n.init_app(app)
     # Registered first so its after-request hooks run last, on the final body.

@@ -134,6 +134,19 @@ def new_staff():
         422 if errors else 200
 
 
+@bp.post("/staff/<user_id>/sign-out")
+@login_required("admin")
+def end_staff_sessions(user_id: str):
+    """Sign a staff member out on every device (a lost phone, someone who left)."""
+    store = get_store()
+    person = store.user(user_id)
+    if person is None or person["role"] == "refugee":
+        abort(404)  # admins manage staff; a refugee's coach signs them out
+    accounts.end_all_sessions(store, user_id)
+    flash(_("%(name)s is signed out on every device.", name=person["display_name"]), "success")
+    return redirect(url_for("admin.staff"), 303)
+
+
 # -- work rules ----------------------------------------------------------------------
 
 

@@ -26,8 +26,13 @@ YEAR = 365 * 24 * 3600
 
 
 @lru_cache(maxsize=256)
-def _file_hash(path: str, mtime: float) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+def _file_hash(path: str) -> str | None:
+    # Once per file and process: pages link static files dozens of times each, and a
+    # deployment restarts the server with its files (as the worker's build version).
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+    except OSError:
+        return None
 
 
 @lru_cache(maxsize=256)
@@ -58,11 +63,7 @@ def accepted_encoding(header: str) -> str | None:
 
 def static_version(filename: str) -> str | None:
     """A short content hash of a static file, or None if it does not exist."""
-    path = Path(current_app.static_folder) / filename
-    try:
-        return _file_hash(str(path), path.stat().st_mtime)
-    except OSError:
-        return None
+    return _file_hash(str(Path(current_app.static_folder) / filename))
 
 
 def _add_version(endpoint: str, values: dict) -> None:
@@ -105,6 +106,7 @@ def _cache_static(response: Response) -> Response:
         response.cache_control.max_age = YEAR
         response.cache_control.public = True
         response.cache_control.immutable = True
+        response.headers.pop("Expires", None)  # Flask's default hour would contradict the year
     return response
 
 

@@ -7,9 +7,10 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
+from pwa import known_devices
 from pwa.db import get_store
 from pwa.i18n import SIDE_BY_SIDE_COOKIE, side_by_side_requested, translate
-from pwa.security import login_required, resubmittable, sign_in_session
+from pwa.security import end_current_session, login_required, resubmittable, sign_in_session
 from sync import accounts
 from sync.records import INTERFACE_LOCALES
 
@@ -63,29 +64,42 @@ def sign_in():
             if not errors:
                 try:
                     user = accounts.sign_in(get_store(), username, secret,
-                                            request.remote_addr or "unknown")
+                                            request.remote_addr or "unknown",
+                                            known_ids=known_devices.read())
                 except accounts.SignInFailed as failure:
                     status = 429 if failure.rate_limited else 422
-                    errors["secret"] = translate((failure.message,
-                                                  {"minutes": accounts.ADDRESS_WINDOW_MINUTES}))
+                    errors["secret"] = translate(failure.message)
                     return render_template("auth/sign_in.html", errors=errors,
                                            form=form), status
                 sign_in_session(user, shared_device=form["shared"])
                 target = _safe_next(request.args.get("next")) or home_for(user)
-                return redirect(target, 303)
+                return known_devices.remember(redirect(target, 303), user["id"])
         return render_template("auth/sign_in.html", errors=errors, form=form), 422
     return render_template("auth/sign_in.html", errors=errors, form=form)
 
 
-@bp.post("/sign-out")
-def sign_out():
-    """End the session on this device."""
+def _signed_out(message: str):
+    """Back to sign-in, keeping the interface language this device chose."""
     locale = session.get("locale")
-    session.clear()
+    end_current_session()
     if locale:
         session["locale"] = locale
-    flash(_("You are signed out."), "success")
+    flash(message, "success")
     return redirect(url_for("auth.sign_in"), 303)
+
+
+@bp.post("/sign-out")
+def sign_out():
+    """End the session on this device, on the server too."""
+    return _signed_out(_("You are signed out."))
+
+
+@bp.post("/sign-out-everywhere")
+@login_required()
+def sign_out_everywhere():
+    """End every session of mine, on every device (a lost phone, a forgotten tablet)."""
+    accounts.end_all_sessions(get_store(), g.user["id"])
+    return _signed_out(_("You are signed out on all your devices."))
 
 
 @bp.route("/welcome/<code>", methods=["GET", "POST"])
@@ -95,7 +109,7 @@ def handover(code: str):
     store = get_store()
     user = accounts.check_handover_code(store, code)
     if user is None:
-        return render_template("auth/handover_invalid.html"), 404
+        return render_template("auth/handover_invalid.html", days=accounts.HANDOVER_DAYS), 404
     errors: dict[str, str] = {}
     if request.method == "POST":
         secret = request.form.get("secret", "")
@@ -112,7 +126,7 @@ def handover(code: str):
             else:
                 sign_in_session(user, shared_device=False)
                 flash(_("Welcome! Your profile is ready."), "success")
-                return redirect(home_for(user), 303)
+                return known_devices.remember(redirect(home_for(user), 303), user["id"])
         return render_template("auth/handover.html", user=user, code=code,
                                errors=errors), 422
     return render_template("auth/handover.html", user=user, code=code, errors=errors)
@@ -177,11 +191,11 @@ def change_secret():
             errors["secret_again"] = _("The two entries are not the same")
         else:
             try:
-                accounts.set_secret(store, g.user["id"], secret)
+                # Everywhere else the old PIN's sessions end; this one goes on.
+                accounts.set_secret(store, g.user["id"], secret, keep_session=session.get("sid"))
             except accounts.AccountError as error:
                 errors = {k: translate(v) for k, v in error.errors.items()}
             else:
-                sign_in_session(store.user(g.user["id"]), bool(session.get("shared")))
                 flash(_("Your new PIN or passphrase is saved."), "success")
                 return redirect(home_for(g.user), 303)
         return render_template("auth/change_secret.html", errors=errors), 422

@@ -15,10 +15,26 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from pwa import create_app
+from pwa import create_app, hosts
 from sync import accounts, places
 from sync.demo import load_demo
+from sync.messages import in_english
 from sync.store import Store
+
+
+class PublicUrl(click.ParamType):
+    """A public address, checked like the configuration setting."""
+
+    name = "url"
+
+    def convert(self, value, param, ctx):
+        try:
+            return hosts.parse_public_url(value)
+        except hosts.ConfigError as error:
+            self.fail(str(error), param, ctx)
+
+
+PUBLIC_URL = PublicUrl()
 
 
 def _store() -> Store:
@@ -27,8 +43,8 @@ def _store() -> Store:
 
 def _fail(errors: dict[str, tuple[str, dict]]) -> None:
     """Print core error messages (English source text) and exit with status 1."""
-    for field, (msgid, params) in errors.items():
-        click.echo(f"Error: {field}: {msgid % params if params else msgid}", err=True)
+    for field, message in errors.items():
+        click.echo(f"Error: {field}: {in_english(message)}", err=True)
     sys.exit(1)
 
 
@@ -43,10 +59,23 @@ cli = FlaskGroup(name="talentkaart", create_app=create_app,
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 128))
 @click.option("--demo", "with_demo", is_flag=True,
               help="Fill an empty database with demo places, staff and profiles first.")
+@click.option("--public-url", type=PUBLIC_URL, default=None,
+              help="The address people open, e.g. https://talentkaart.example.org "
+                   "(default: TALENTKAART_PUBLIC_URL; without it only 127.0.0.1 and "
+                   "localhost are answered).")
 @with_appcontext
-def serve(host: str, port: int, threads: int, with_demo: bool) -> None:
+def serve(host: str, port: int, threads: int, with_demo: bool, public_url: str | None) -> None:
     """Serve the app with waitress (the database is created on first start)."""
     from waitress import serve as waitress_serve
+
+    app = current_app._get_current_object()
+    if public_url:
+        hosts.set_public_url(app, public_url)
+    if host not in ("127.0.0.1", "localhost", "::1") and hosts.is_local_only(app):
+        click.echo(f"Note: only http://127.0.0.1:{port}/ and http://localhost:{port}/ are "
+                   "answered. For phones on your network, give --public-url "
+                   f"http://ADDRESS:{port} (this machine's address) or set "
+                   "TALENTKAART_PUBLIC_URL.", err=True)
 
     store = _store()
     try:
@@ -60,7 +89,7 @@ def serve(host: str, port: int, threads: int, with_demo: bool) -> None:
         store.close()
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"Talentkaart runs at http://{shown}:{port}/ (press Ctrl+C to stop)")
-    waitress_serve(current_app._get_current_object(), host=host, port=port, threads=threads)
+    waitress_serve(app, host=host, port=port, threads=threads)
 
 
 @cli.command("create-user")
@@ -78,7 +107,11 @@ def create_user(role: str, username: str, display_name: str, locations: tuple[st
     if role == "refugee" and len(locations) != 1:
         _fail({"location": ("A refugee lives at exactly one place: give one --location", {})})
     if secret_stdin:
-        secret = sys.stdin.readline().rstrip("\r\n")
+        # Bytes, decoded leniently: what is not UTF-8 is refused by the secret's check,
+        # with a message, instead of failing inside Python's decoder.
+        stdin = getattr(sys.stdin, "buffer", None)
+        line = stdin.readline() if stdin else sys.stdin.readline().encode()
+        secret = line.decode("utf-8", "surrogateescape").rstrip("\r\n")
     else:
         secret = click.prompt("PIN or passphrase", hide_input=True, confirmation_prompt=True)
     store = _store()
@@ -155,4 +188,8 @@ def _print_demo_accounts(demo_accounts: list[dict]) -> None:
 
 def main() -> None:
     """Entry point of the ``talentkaart`` command."""
-    cli(prog_name="talentkaart")
+    try:
+        cli(prog_name="talentkaart")
+    except hosts.ConfigError as error:  # a setting in the environment that cannot work
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(2)

@@ -1,24 +1,42 @@
-"""The store's lifecycle in the app: one connection per request, schema at start."""
+"""The store's lifecycle in the app: one connection per server thread, schema at start.
+
+Opening SQLite, setting its pragmas and wrapping it costs more than a small
+page's queries, so each of waitress's threads keeps its connection for its
+life instead of opening one per request. A request never leaves a transaction
+open on it (checked at teardown).
+"""
 
 from __future__ import annotations
+
+import threading
 
 from flask import Flask, current_app, g
 
 from sync.store import Store, open_store
+from sync.write import ensure_tallies
+
+_connections = threading.local()
 
 
 def get_store() -> Store:
-    """The request's store, opened on first use."""
-    if "store" not in g:
-        g.store = Store(current_app.config["DATABASE"])
-    return g.store
+    """This thread's store for the app's database, opened on first use."""
+    store = g.get("store")
+    if store is None:
+        path = current_app.config["DATABASE"]
+        store = getattr(_connections, "store", None)
+        if store is None or store.path != path:
+            if store is not None:
+                store.close()  # one database per thread (tests switch between many)
+            store = _connections.store = Store(path)
+        g.store = store
+    return store
 
 
-def close_store(exc: BaseException | None = None) -> None:
-    """Close the request's connection, if one was opened."""
+def release_store(exc: BaseException | None = None) -> None:
+    """End of a request: the connection stays, but never inside a transaction."""
     store = g.pop("store", None)
-    if store is not None:
-        store.close()
+    if store is not None and store.db.conn.in_transaction:
+        store.db.conn.rollback()
 
 
 def seed_work_rules(store: Store) -> None:
@@ -30,10 +48,11 @@ def seed_work_rules(store: Store) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Create the database and schema on first start, and close connections."""
+    """Create the database and schema on first start, and hand connections back."""
     store = open_store(app.config["DATABASE"])
     try:
         seed_work_rules(store)
+        ensure_tallies(store)
     finally:
         store.close()
-    app.teardown_appcontext(close_store)
+    app.teardown_appcontext(release_store)

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from babel import Locale
 from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, g, request, session
-from flask_babel import Babel, format_date, format_decimal, get_locale, get_translations, gettext
+from flask_babel import (
+    Babel,
+    format_date,
+    format_decimal,
+    get_locale,
+    get_translations,
+    gettext,
+    ngettext,
+)
 from markupsafe import Markup
 
-from sync import locales, taxonomy
-from sync.records import (
-    INTERFACE_LOCALES,
-    LANGUAGE_NAME_KEYS,
-    RECORD_TYPES,
-    SPOKEN_LANGUAGES,
-    known_country,
-)
+from sync import kinds, locales
+from sync.messages import Plural
+from sync.records import INTERFACE_LOCALES, RECORD_TYPES, Field
 
 # Staff read profiles in Dutch; Dutch is also the fallback.
 DEFAULT_LOCALE = locales.DEFAULT
@@ -86,25 +91,51 @@ def bdi(text: Any, ltr: bool = False) -> Markup:
     return Markup("<bdi>%s</bdi>") % ("" if text is None else text)
 
 
+class PageReader:
+    """Who reads a page, as the field kinds need to know it (sync.kinds.Reader)."""
+
+    def __init__(self, locale: Locale, gettext_: Any):
+        self.locale, self._gettext = locale, gettext_
+
+    def gettext(self, msgid: str) -> str:
+        return self._gettext(msgid)
+
+    def place_name(self, location_id: str) -> str | None:
+        from pwa.db import get_store
+
+        place = get_store().location(location_id)
+        return place["name"] if place else None
+
+
+def reader() -> PageReader:
+    """The page's reader: its language and translations."""
+    return PageReader(get_locale(), gettext)
+
+
+def dutch_reader() -> PageReader:
+    """A Dutch reader, whatever the page's language (side by side, the talent card)."""
+    return PageReader(Locale.parse(DEFAULT_LOCALE), dutch)
+
+
 def dutch_code_label(kind: str, code: str | None) -> str:
     """The Dutch label of a taxonomy code (side by side)."""
-    msgid = taxonomy.label(kind, code) if code else None
-    return dutch(msgid) if msgid else (code or "")
+    return kinds.kind(f"code:{kind}").show(None, code, dutch_reader()) if code else ""
 
 
-def dutch_choices(spec: Any) -> dict[str, str]:
+def dutch_choices(spec: Field, offered: Any = None) -> dict[str, str]:
     """value -> Dutch text of each choice a field offers (side by side)."""
-    dutch_locale = Locale.parse(DEFAULT_LOCALE)
-    if spec.kind in ("choice", "multi"):
-        return {str(code): dutch(label) for code, label in spec.choices}
-    if spec.kind == "code:sector":
-        return {s.code: dutch(s.label) for s in taxonomy.SECTORS}
-    if spec.kind == "country":
-        return dict(dutch_locale.territories)
-    if spec.kind == "language":
-        return {c: dutch_locale.languages.get(LANGUAGE_NAME_KEYS.get(c, c), "")
-                for c in SPOKEN_LANGUAGES}
-    return {}
+    return {str(code): label for code, label in spec.spec.options(spec, dutch_reader(), offered)}
+
+
+def options(spec: Field, offered: Any = None) -> list[tuple[str, str]]:
+    """(value, label) of each choice a field offers, in the page's language."""
+    return spec.spec.options(spec, reader(), offered)
+
+
+def shown(record_type: str, field_name: str, value: Any) -> str:
+    """A stored value of a field as the reader reads it ("" when there is nothing)."""
+    spec = RECORD_TYPES[record_type].field(field_name)
+    return (spec.spec.display(spec, value, reader()) or "") if spec else ""
 
 
 def dutch_under(msgid: str | None, **params: Any) -> Markup:
@@ -114,11 +145,8 @@ def dutch_under(msgid: str | None, **params: Any) -> Markup:
     return Markup('<span class="dutch" lang="nl" dir="ltr">%s</span>') % dutch(msgid, **params)
 
 
-def translate(message: tuple[str, dict[str, Any]] | str) -> str:
-    """Translate a core message (msgid, params), formatting dates and numbers per locale."""
-    if isinstance(message, str):
-        return gettext(message)
-    msgid, params = message
+def _shown_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Parameters as the reader writes them: dates and numbers in their locale."""
     shown = {}
     for key, value in params.items():
         if isinstance(value, (date, datetime)):
@@ -127,45 +155,80 @@ def translate(message: tuple[str, dict[str, Any]] | str) -> str:
             shown[key] = format_decimal(value)
         else:
             shown[key] = value
-    return gettext(msgid, **shown)
+    return shown
+
+
+def translate(message: tuple[str | Plural, dict[str, Any]] | str) -> str:
+    """Translate a core message (msgid, params), formatting dates and numbers per locale."""
+    if isinstance(message, str):
+        return gettext(message)
+    msgid, params = message
+    if isinstance(msgid, Plural):
+        return plural_text(msgid.singular, msgid.plural, params[msgid.number],
+                           **_shown_params(params))
+    return gettext(msgid, **_shown_params(params))
+
+
+# Russian and Ukrainian decimals ("1,5") are CLDR's "other", a category no whole
+# number has, so gettext has no form for it: they read like 2-4 ("1,5 часа").
+_DECIMAL_CATEGORY = {"ru": "few", "uk": "few"}
+
+
+@lru_cache(maxsize=32)
+def _plural_samples(locale_code: str) -> dict[str, int]:
+    """CLDR plural category -> the smallest whole number of that category in a locale."""
+    locale = Locale.parse(locale_code)
+    samples: dict[str, int] = {}
+    for n in range(0, 1001):
+        samples.setdefault(locale.plural_form(n), n)
+    if locale_code in _DECIMAL_CATEGORY:
+        samples.setdefault("other", samples[_DECIMAL_CATEGORY[locale_code]])
+    return samples
+
+
+def plural_text(singular: str, plural: str, number: float | int | Decimal,
+                **params: Any) -> str:
+    """``ngettext`` for any number, 1.5 hours too: CLDR picks the category, gettext the words.
+
+    gettext's plural formula only takes whole numbers, so a sample whole number of
+    the same CLDR category stands in for the real one.
+    """
+    locale = get_locale()
+    category = locale.plural_form(abs(number))
+    sample = _plural_samples(str(locale)).get(category, int(number))
+    return ngettext(singular, plural, sample, **params)
 
 
 def code_label(kind: str, code: str | None) -> str:
     """The label of a taxonomy code in the current language."""
-    msgid = taxonomy.label(kind, code) if code else None
-    return gettext(msgid) if msgid else (code or "")
+    return kinds.kind(f"code:{kind}").show(None, code, reader()) if code else ""
 
 
 def language_name(code: str | None) -> str:
     """A language's name in the current locale (``ar`` -> ``Arabisch``)."""
-    if not code:
-        return ""
-    key = LANGUAGE_NAME_KEYS.get(code, code)
-    return get_locale().languages.get(key) or Locale("en").languages.get(key, code)
+    return kinds.language_name(code, get_locale())
 
 
 def country_name(code: str | None) -> str:
     """A country's name in the current locale."""
-    if not code:
-        return ""
-    return get_locale().territories.get(code, code)
+    return get_locale().territories.get(code, code) if code else ""
 
 
 def choice_label(record_type: str, field_name: str, value: Any) -> str:
     """The translated label of a stored choice value."""
-    spec = RECORD_TYPES[record_type].field(field_name)
-    for code, label in spec.choices if spec else []:
-        if code == value:
-            return gettext(label)
-    return "" if value is None else str(value)
+    return "" if value is None else shown(record_type, field_name, value) or str(value)
 
 
 def format_day(value: str | date | None) -> str:
-    """A stored ISO date in the reader's locale ("3 maart 2026")."""
+    """A stored ISO date in the reader's locale ("3 maart 2026").
+
+    One format for every day a person reads, and the one core messages use too:
+    CLDR's medium format abbreviates months ("mrt", Tigrinya "ግን" for "ጉንበት").
+    """
     if not value:
         return ""
     day = value if isinstance(value, date) else date.fromisoformat(str(value))
-    return format_date(day, "medium")
+    return format_date(day, "long")
 
 
 def format_month(value: date) -> str:
@@ -200,15 +263,12 @@ def picker_options() -> list[locales.Locale]:
 
 def countries() -> list[tuple[str, str]]:
     """Every country with its name in the current locale, sorted by name."""
-    names = get_locale().territories
-    return sorted(((c, n) for c, n in names.items() if known_country(c)),
-                  key=lambda pair: pair[1].casefold())
+    return options(RECORD_TYPES["education"].field("country"))
 
 
 def languages() -> list[tuple[str, str]]:
     """Languages a person may speak, named in the current locale, sorted by name."""
-    return sorted(((c, language_name(c)) for c in SPOKEN_LANGUAGES),
-                  key=lambda pair: pair[1].casefold())
+    return options(RECORD_TYPES["language"].field("language"))
 
 
 def plural_forms(singular: str, plural: str) -> dict[str, str]:
@@ -217,12 +277,9 @@ def plural_forms(singular: str, plural: str) -> dict[str, str]:
     ``Intl.PluralRules`` in the browser picks the category; gettext's formula
     picked the form here for a sample number of that category.
     """
-    locale = get_locale()
     translations = get_translations()
-    forms: dict[str, str] = {}
-    for n in range(0, 1001):
-        forms.setdefault(locale.plural_form(n), translations.ungettext(singular, plural, n))
-    return forms
+    return {category: translations.ungettext(singular, plural, n)
+            for category, n in _plural_samples(str(get_locale())).items()}
 
 
 def js_strings() -> dict[str, Any]:
@@ -240,6 +297,9 @@ def js_strings() -> dict[str, Any]:
             "%(count)s change not sent yet", "%(count)s changes not sent yet"),
         "%(count)s changes need your attention": plural_forms(
             "%(count)s change needs your attention", "%(count)s changes need your attention"),
+        # The overview's own words for a count (templates/profile/overview.html).
+        "%(count)s entries": plural_forms("%(count)s entry", "%(count)s entries"),
+        "No internet": gettext("No internet"),
     }
 
 
@@ -250,7 +310,8 @@ def init_app(app: Flask) -> None:
         text_direction=text_direction, html_lang=html_lang, side_by_side=side_by_side,
         bdi=bdi, dutch=dutch, dutch_under=dutch_under, dutch_choices=dutch_choices,
         dutch_code_label=dutch_code_label, picker_options=picker_options,
-        translate=translate, code_label=code_label,
+        translate=translate, plural_text=plural_text, code_label=code_label,
+        options=options, shown=shown,
         language_name=language_name, country_name=country_name, choice_label=choice_label,
         languages_for_picker=languages_for_picker, get_locale=get_locale,
         format_day=format_day, format_month=format_month, format_month_iso=format_month_iso,

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 
 from pwa.db import get_store
 from pwa.i18n import translate
+from pwa.paging import Page, requested_page
 from pwa.security import (
     current_actor,
     is_fragment_request,
@@ -25,7 +26,7 @@ from pwa.security import (
     resubmittable,
 )
 from sync import taxonomy, work_rules
-from sync.hours import hours_totals
+from sync.hours import HoursTotals, totals_from
 from sync.messages import N_
 from sync.records import RECORD_TYPES, Field, ValidationFailed
 from sync.write import Operation, apply, new_id, resolve, singleton_id
@@ -69,6 +70,17 @@ SECTIONS = {s.slug: s for s in [
 SECTION_OF_TYPE = {s.record_type: s for s in SECTIONS.values()}
 
 
+SECTION_PAGE = 20  # entries a page: what a person takes in on a phone
+
+
+@dataclass(frozen=True)
+class FormOptions:
+    """What a form offers that depends on the person (sync.kinds.Options)."""
+
+    locations: list[dict]
+    goals: list[dict]
+
+
 def section_or_404(slug: str) -> Section:
     """The section called ``slug``; the basics page has its own route."""
     section = SECTIONS.get(slug)
@@ -79,20 +91,24 @@ def section_or_404(slug: str) -> Section:
 
 def editable_fields(record_type: str) -> list[Field]:
     """The fields a refugee or volunteer fills in (not the coach's)."""
-    return [f for f in RECORD_TYPES[record_type].fields if not f.staff_only]
+    return RECORD_TYPES[record_type].editable_fields
 
 
 def read_form(fields: list[Field], source) -> dict:
-    """The submitted values of ``fields``; lists for multiple choice."""
-    data = {}
-    for f in fields:
-        if f.kind == "multi":
-            data[f.name] = source.getlist(f.name)
-        elif f.kind == "bool":
-            data[f.name] = source.get(f.name) == "yes"
-        else:
-            data[f.name] = source.get(f.name, "")
-    return data
+    """The submitted values of ``fields``, each read as its kind sends it."""
+    return {f.name: f.spec.read(source, f.name) for f in fields}
+
+
+def new_entry_data(record_type: str) -> dict:
+    """What a new entry's form shows: the record type's defaults, then the query's values
+    (a step starts under the goal it was added from).
+
+    A required choice with a default shows it chosen: what the form shows is what is
+    saved, also when the form is sent from the phone's outbox days later.
+    """
+    fields = editable_fields(record_type)
+    given = read_form(fields, request.args)
+    return {f.name: given[f.name] if f.name in request.args else f.default for f in fields}
 
 
 def can_edit(person: dict) -> bool:
@@ -101,15 +117,40 @@ def can_edit(person: dict) -> bool:
 
 
 def load_profile(person_id: str) -> dict:
-    """All of a person's records by type, with comments and open conflicts attached."""
+    """All of a person's records by type, with comments and open conflicts attached.
+
+    For one-page views of the whole profile (the talent card); a section shows a
+    page of one type (``load_section``).
+    """
     store = get_store()
     by_type: dict[str, list[dict]] = {name: [] for name in RECORD_TYPES}
-    comments: dict[str, list[dict]] = {}
     for rec in store.records(person_id):
-        if rec["type"] == "comment":
-            comments.setdefault(rec["data"]["record_id"], []).append(rec)
-        else:
-            by_type[rec["type"]].append(rec)
+        by_type[rec["type"]].append(rec)
+    return with_context(store, person_id, by_type, by_type.pop("comment"))
+
+
+def load_section(person_id: str, record_type: str, page: Page) -> dict:
+    """One page of a person's entries of a type, with what they show: their comments,
+    open conflicts, the names of who wrote them, a goal's steps, the basics."""
+    store = get_store()
+    entries = store.records_page(person_id, record_type, limit=page.size, offset=page.offset)
+    by_type: dict[str, list[dict]] = {name: [] for name in RECORD_TYPES}
+    by_type[record_type] = entries
+    ids = [rec["id"] for rec in entries]
+    if record_type == "goal":
+        by_type["step"] = store.records_about(person_id, "step", "goal_id", ids)
+        ids += [step["id"] for step in by_type["step"]]
+    basics = store.record(singleton_id(person_id, "basics"))
+    by_type["basics"] = [basics] if basics and not basics["deleted"] else []
+    comments = store.records_about(person_id, "comment", "record_id", ids)
+    return with_context(store, person_id, by_type, comments)
+
+
+def with_context(store, person_id: str, by_type: dict, comment_list: list[dict]) -> dict:
+    """Entries by type with their comments, open conflicts and the names of who wrote them."""
+    comments: dict[str, list[dict]] = {}
+    for comment in comment_list:
+        comments.setdefault(comment["data"]["record_id"], []).append(comment)
     conflicts: dict[str, list[dict]] = {}
     for conflict in store.open_conflicts(person_id):
         conflicts.setdefault(conflict["record_id"], []).append(conflict)
@@ -120,8 +161,15 @@ def load_profile(person_id: str) -> dict:
 def _authors(store, by_type, comments):
     ids = {r["created_by"] for recs in by_type.values() for r in recs}
     ids |= {r["updated_by"] for recs in by_type.values() for r in recs}
+    ids |= {r["data"].get("status_by") for r in by_type["volunteer"]}
     ids |= {c["created_by"] for cs in comments.values() for c in cs}
     return [u for u in (store.user(i) for i in ids if i) if u]
+
+
+def hours_totals_of(person_id: str) -> HoursTotals:
+    """A person's volunteer hours per month and week, and in all (exact, kept by the
+    write path)."""
+    return totals_from(get_store().tallies(person_id, "volunteer"))
 
 
 def advice_for(basics: dict | None):
@@ -137,10 +185,11 @@ def _render_form(person, section, record, data, errors, status=200):
     store = get_store()
     goals = [r for r in store.records(person["id"], "goal")]
     template = "profile/_form.html" if is_fragment_request() else "profile/form.html"
+    offered = FormOptions(locations=store.locations(), goals=goals)
     return render_template(
         template, person=person, section=section, record=record, data=data, errors=errors,
-        fields=editable_fields(section.record_type), locations=store.locations(),
-        goals=goals, conflicts=store.open_conflicts(person["id"], record["id"])
+        fields=editable_fields(section.record_type), offered=offered,
+        conflicts=store.open_conflicts(person["id"], record["id"])
         if record else [], query=request.values.get("q", "")), status
 
 
@@ -176,9 +225,11 @@ def _after_save(person, section, outcome):
 def overview(person_id: str):
     """The profile's start: one row per section, and what work is allowed."""
     person = person_or_404(person_id)
-    profile = load_profile(person_id)
-    basics = next(iter(profile["by_type"]["basics"]), None)
-    return render_template("profile/overview.html", person=person, profile=profile,
+    store = get_store()
+    basics = store.record(singleton_id(person_id, "basics"))
+    basics = basics if basics and not basics["deleted"] else None
+    return render_template("profile/overview.html", person=person,
+                           counts=store.count_records(person_id),
                            sections=[s for s in SECTIONS.values() if s.in_overview],
                            basics=basics, advice=advice_for(basics))
 
@@ -229,11 +280,14 @@ def section(person_id: str, slug: str):
     section = section_or_404(slug)
     if section.slug == "steps":
         return redirect(url_for("profile.section", person_id=person_id, slug="plan"))
-    profile = load_profile(person_id)
-    entries = profile["by_type"][section.record_type]
-    totals = hours_totals(entries) if section.record_type == "volunteer" else None
+    store = get_store()
+    page = requested_page(store.count_records(person_id).get(section.record_type, 0),
+                          SECTION_PAGE)
+    profile = load_section(person_id, section.record_type, page)
+    totals = hours_totals_of(person_id) if section.record_type == "volunteer" else None
     return render_template("profile/section.html", person=person, section=section,
-                           profile=profile, entries=entries, totals=totals)
+                           profile=profile, entries=profile["by_type"][section.record_type],
+                           totals=totals, page=page)
 
 
 @bp.route("/<slug>/new", methods=["GET", "POST"])
@@ -249,8 +303,7 @@ def new(person_id: str, slug: str):
         record_id = request.form.get("record_id", "")
         existing = get_store().record(record_id) if record_id else None
         return _post_form(person, section, existing, record_id)
-    data = read_form(editable_fields(section.record_type), request.args)
-    return _render_form(person, section, None, data, {})
+    return _render_form(person, section, None, new_entry_data(section.record_type), {})
 
 
 @bp.route("/<slug>/<record_id>", methods=["GET", "POST"])

@@ -6,15 +6,15 @@ Errors from the core are mapped to status codes here, in one place.
 from __future__ import annotations
 
 import functools
-import time
 from collections.abc import Callable
 
 from flask import Flask, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from pwa import page_cache
+from sync import accounts
 from sync.write import Actor, BadOperation, Forbidden, NotFound, can_see
 
 csrf = CSRFProtect()
@@ -55,40 +55,53 @@ def current_actor() -> Actor | None:
 
 
 def sign_in_session(user: dict, shared_device: bool) -> None:
-    """Start a fresh session for ``user`` (a new session id against fixation)."""
+    """Start a fresh session for ``user``: a new server-side session and a new cookie
+    (against fixation); the interface language chosen before sign-in stays."""
+    from flask import current_app
+
+    from pwa.db import get_store
+
     locale = session.get("locale")
-    session.clear()
-    session["uid"] = user["id"]
-    session["ver"] = user["session_version"]
-    session["shared"] = shared_device
-    session["seen"] = int(time.time())
+    end_current_session()
+    session["sid"] = accounts.start_session(
+        get_store(), user, shared_device, days=current_app.permanent_session_lifetime.days)
     if locale:
         session["locale"] = locale
     session.permanent = not shared_device
 
 
+def end_current_session() -> None:
+    """End this device's session on the server and forget it in the cookie."""
+    from pwa.db import get_store
+
+    if session.get("sid"):
+        accounts.end_session(get_store(), session["sid"])
+    session.clear()
+
+
 def _load_user() -> None:
+    from flask import current_app
+
     from pwa.db import get_store
 
     g.user = None
-    uid = session.get("uid")
-    if not uid:
+    if request.endpoint == "static":
+        return  # the same bytes for everyone: no session, so no "Vary: Cookie"
+    token = session.get("sid")
+    if not token:
         return
-    if session.get("shared"):
-        from flask import current_app
-        idle = current_app.config["SHARED_DEVICE_IDLE_MINUTES"] * 60
-        if time.time() - session.get("seen", 0) > idle:
-            session.clear()
+    store = get_store()
+    user, ended = accounts.session_user(store, token,
+                                        current_app.config["SHARED_DEVICE_IDLE_MINUTES"])
+    if user is None:
+        locale = session.get("locale")
+        session.clear()
+        if locale:
+            session["locale"] = locale
+        if ended == "idle":
             # Flashed, not kept on g: the next thing that happens is a redirect.
             flash(_("You were signed out because the shared device was not used for a while."),
                   "info")
-            return
-        if time.time() - session.get("seen", 0) > 60:
-            session["seen"] = int(time.time())  # at most once a minute: fewer cookies
-    store = get_store()
-    user = store.user(uid)
-    if not user or not user["active"] or user["session_version"] != session.get("ver"):
-        session.clear()
         return
     g.user = user
     if user["role"] in ("volunteer", "coach"):
@@ -133,7 +146,8 @@ def _security_headers(response):
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     # Any page may answer an htmx request with a fragment: caches must tell them apart.
-    response.vary.add("HX-Request")
+    if request.endpoint != "static":
+        response.vary.add("HX-Request")
     if g.get("user") is not None and request.endpoint != "static":
         response.headers.setdefault("Cache-Control", "no-store")
     return response
@@ -182,6 +196,16 @@ def init_app(app: Flask) -> None:
     def csrf_failed(error):
         return _error_page(400, _("This form was open too long or came from another site. "
                                   "Go back, reload the page and try again."))
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error):
+        # No page can be drawn for a host we do not answer to (links would be built
+        # from it), so a short text says what to do.
+        response = app.response_class(
+            _("This address is not the address of this Talentkaart. Open it at the "
+              "address your organisation gave you.") + "\n", status=400,
+            mimetype="text/plain")
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(error):

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sync.messages import N_
-from sync.records import parse_date
+from sync.kinds import parse_date
+from sync.messages import N_, N_plural
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,47 @@ class HoursTotals:
     months: list[Total]
     all: float
     verified: float
+
+
+ALL_TIME = "all"
+
+
+def tally(data: dict) -> list[tuple[str, float, float]]:
+    """What one hours entry adds to its person's totals: (period, hours, verified hours)
+    for its calendar month ("2026-03"), its ISO week ("2026-W05") and all time.
+
+    The write path keeps these sums up to date (sync.records: the volunteer record
+    type's ``tally``), so a page shows exact totals without reading every entry.
+    """
+    day = parse_date(str(data.get("date") or ""))
+    try:
+        hours = float(data.get("hours") or 0)
+    except (TypeError, ValueError):
+        return []
+    if day is None or hours <= 0:
+        return []
+    verified = hours if data.get("status") == "verified" else 0.0
+    year, week, _ = day.isocalendar()
+    return [(f"{day.year}-{day.month:02d}", hours, verified),
+            (f"{year}-W{week:02d}", hours, verified), (ALL_TIME, hours, verified)]
+
+
+def totals_from(rows: list[dict]) -> HoursTotals:
+    """Totals as the store keeps them (rows of period, hours, verified), newest first."""
+    weeks, months, grand = [], [], (0.0, 0.0)
+    for row in rows:
+        period = row["period"]
+        if period == ALL_TIME:
+            grand = (row["hours"], row["verified"])
+        elif "-W" in period:
+            year, week = period.split("-W")
+            weeks.append(Total(period, date.fromisocalendar(int(year), int(week), 1),
+                               row["hours"], row["verified"]))
+        else:
+            months.append(Total(period, date.fromisoformat(f"{period}-01"), row["hours"],
+                                row["verified"]))
+    newest_first = lambda totals: sorted(totals, key=lambda t: t.period, reverse=True)  # noqa: E731
+    return HoursTotals(newest_first(weeks), newest_first(months), grand[0], grand[1])
 
 
 def _data(record: dict) -> dict:
@@ -104,7 +145,8 @@ def check_period(start: str, end: str) -> tuple[date, date]:
         if last < first:
             errors["to"] = (N_("The end date cannot be before the start date"), {})
         elif (last - first).days >= MAX_PERIOD_DAYS:
-            errors["to"] = (N_("Choose a period of at most %(days)s days"),
+            errors["to"] = (N_plural("Choose a period of at most %(days)s day",
+                                     "Choose a period of at most %(days)s days", "days"),
                             {"days": MAX_PERIOD_DAYS})
     if errors:
         raise PeriodError(errors)

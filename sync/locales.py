@@ -10,8 +10,10 @@ and ``_OWN_NAMES`` holds the name we use instead.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from babel import Locale as BabelLocale
+from babel.core import UnknownLocaleError
 
 # Staff read profiles in Dutch; Dutch is also what a browser gets when nothing matches.
 DEFAULT = "nl"
@@ -68,12 +70,15 @@ GAPS: dict[str, str] = {
           "reads 'kmr' as ku_Latn_TR. We map kmr and ku-Latn to ku. Own name in CLDR is "
           "lower case: we write 'Kurdî (Kurmancî)'.",
     "ckb": "CLDR's own name 'کوردیی ناوەندی' (Central Kurdish) is a formal name: the picker "
-           "says 'کوردیی سۆرانی'. CLDR names fewer languages and 2 fewer territories in "
-           "ckb than in English: missing names fall back to English (pwa.i18n.language_name).",
-    "ps": "CLDR names fewer languages in ps (about 450 of 670): missing names fall back "
-          "to English.",
-    "so": "CLDR names fewer languages in so (about 450 of 670): missing names fall back "
-          "to English.",
+           "says 'کوردیی سۆرانی'. CLDR names fewer languages (Dari among them) and 2 fewer "
+           "territories in ckb than in English: see UNNAMED_LANGUAGES.",
+    "ps": "CLDR names fewer languages in ps (about 450 of 670): see UNNAMED_LANGUAGES.",
+    "so": "CLDR names fewer languages in so (about 450 of 670): see UNNAMED_LANGUAGES.",
+    "languages": "A spoken language CLDR does not name in the reader's locale is shown "
+                      "by its own name, in its own script ('دری' for Dari in Sorani), never "
+                      "silently in English; only where CLDR has no data for the language "
+                      "itself (Cree, Kongo, Avestan ...) does English stand in. Which ones, "
+                      "per locale: UNNAMED_LANGUAGES.",
     "ti": "CLDR's ti is Ethiopian Tigrinya (ti_ET); Eritrean users (ti_ER) share the "
           "catalog. Dates use the Gregorian calendar with Tigrinya month names.",
     "numbers": "fa, fa_AF and ps default to Extended Arabic-Indic digits (۱۲۳) and ckb to "
@@ -82,9 +87,37 @@ GAPS: dict[str, str] = {
                "default for format_decimal) because the forms, PINs and usernames take "
                "Latin digits and staff read the same figures.",
     "plurals": "CLDR has plural rules for all 15; the .po headers use Babel's "
-               "(ar six forms; uk, ru and fr three; the others two).",
-    "dates": "CLDR has date formats for all 15; nothing falls back.",
+               "(ar six forms; uk, ru and fr three; the others two). gettext's formula "
+               "takes whole numbers only: for '1,5 hours' CLDR picks the category and a "
+               "whole number of it stands in (pwa.i18n.plural_text). Russian and Ukrainian "
+               "decimals are CLDR's 'other', which no whole number has: they take the "
+               "'few' form ('1,5 часа').",
+    "dates": "CLDR has date formats for all 15; nothing falls back. Days are shown in "
+             "the 'long' format everywhere: 'medium' abbreviates month names, and in "
+             "Tigrinya its short month names differ from the long ones (ግን / ጉንበት).",
 }
+
+# The spoken languages (sync.records.SPOKEN_LANGUAGES) CLDR does not name in a locale,
+# checked against Babel by tests/test_locales.py: a Babel upgrade that changes them
+# says so there. Each is shown by its own name (language_endonym), else in English.
+UNNAMED_LANGUAGES: dict[str, frozenset[str]] = {
+    "ps": frozenset({"ae", "cr", "ho", "ik", "kg", "oj", "pi", "sdh", "tl"}),
+    "ckb": frozenset({"ae", "cr", "ho", "ik", "kg", "oj", "pi", "prs", "tl"}),
+    "ku": frozenset({"ae", "cr", "ho", "ik", "kg", "oj", "sh", "tl", "tw"}),
+    "ti": frozenset({"ae", "cr", "ho", "ik", "kg", "oj", "tl"}),
+    "am": frozenset({"ho", "oj", "pi"}),
+    "so": frozenset({"aa", "ae", "cr", "ho", "ik", "kg", "oj", "pi", "sdh", "tl"}),
+}
+
+
+@lru_cache(maxsize=256)
+def language_endonym(key: str) -> str | None:
+    """A language's name in itself ("دری" for fa_AF), when CLDR has data for it."""
+    try:
+        return BabelLocale.parse(key).languages.get(key)
+    except (UnknownLocaleError, ValueError):
+        return None
+
 
 _CODES = ["nl", "en", "ar", "fa", "fa_AF", "ps", "ckb", "ku", "ti", "am", "so", "tr", "uk",
           "ru", "fr"]

@@ -6,8 +6,8 @@ with parameters, like everywhere in the core.
 
 from __future__ import annotations
 
-from sync.messages import N_
-from sync.records import clean_text
+from sync.kinds import NOT_STORABLE, clean_text, storable
+from sync.messages import N_, too_long
 from sync.store import Store
 from sync.write import new_id
 
@@ -32,9 +32,10 @@ def check_place(name: str, kind: str) -> str:
     name = clean_text(name or "", multiline=False)
     if not name:
         errors["name"] = (N_("Enter a name"), {})
+    elif not storable(name):
+        errors["name"] = (NOT_STORABLE, {})
     elif len(name) > NAME_MAX:
-        errors["name"] = (N_("Use at most %(max)s characters (now %(count)s)"),
-                          {"max": NAME_MAX, "count": len(name)})
+        errors["name"] = too_long(NAME_MAX, len(name))
     if kind not in {code for code, _ in KINDS}:
         errors["kind"] = (N_("Choose one"), {})
     if errors:

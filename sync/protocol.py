@@ -1,11 +1,13 @@
 """The sync protocol between a phone's outbox and the server: push and pull.
 
-Push: a device sends operations it made, oldest first. Each is applied
-through ``sync.write.apply`` in its own transaction, so an acknowledgement
-always means "committed", a crash mid-batch loses nothing acknowledged, and a
-resend of the whole batch is harmless (operations are idempotent by id).
-A permanently invalid operation is answered "rejected" with its reasons and
-never blocks the ones after it; the phone keeps it for the person to fix.
+Push: a device sends operations it made, oldest first. The batch is applied
+through the write path in one transaction, each operation in a savepoint of
+its own, and committed (one fsync) before any answer leaves: an
+acknowledgement always means "on disk", a crash mid-batch acknowledges
+nothing, and a resend of the whole batch is harmless (operations are
+idempotent by id). A permanently invalid operation is answered "rejected"
+with its reasons, undone alone, and never blocks the ones after it; the phone
+keeps it for the person to fix.
 
 Pull: the changes to one person's profile after a cursor (the change
 sequence), with deleted records as tombstones, so a phone can tell what is
@@ -19,10 +21,18 @@ from datetime import date
 from typing import Any
 
 from sync import device_keys
-from sync.messages import N_
+from sync.messages import N_, N_plural
 from sync.records import RECORD_TYPES, ValidationFailed
 from sync.store import Store
-from sync.write import Actor, BadOperation, Forbidden, NotFound, Operation, apply, can_see
+from sync.write import (
+    Actor,
+    BadOperation,
+    Forbidden,
+    NotFound,
+    Operation,
+    apply_in_transaction,
+    can_see,
+)
 
 MAX_OPERATIONS = 200  # per push; the phone sends larger outboxes in batches
 MAX_FIELDS = 40
@@ -76,7 +86,9 @@ def operations_from(payload: Any) -> list[Any]:
         raise BadPayload(N_("The data is not in the expected format."))
     raw_ops = payload["operations"]
     if len(raw_ops) > MAX_OPERATIONS:
-        raise BadPayload(N_("Send at most %(max)s changes at once."), {"max": MAX_OPERATIONS})
+        raise BadPayload(N_plural("Send at most %(max)s change at once.",
+                                  "Send at most %(max)s changes at once.", "max"),
+                         {"max": MAX_OPERATIONS})
     return raw_ops
 
 
@@ -91,23 +103,29 @@ def push(store: Store, actor: Actor, raw_ops: list[Any], *,
     ``via`` names someone who delivered the operations for their author.
     """
     results = []
-    for raw in raw_ops:
-        op_id = raw.get("op_id") if isinstance(raw, dict) else None
-        try:
-            op = parse_operation(raw)
-            if only_person is not None and op.person_id != only_person:
-                raise NotFound()
-            outcome = apply(store, actor, op, today=today, via=via)
-        except ValidationFailed as failure:
-            results.append({"op_id": op_id, "status": "rejected",
-                            "message": (N_("Some answers are not valid."), {}),
-                            "errors": failure.errors})
-        except (Forbidden, NotFound, BadOperation) as error:
-            results.append({"op_id": op_id, "status": "rejected",
-                            "message": (error.message, {}), "errors": {}})
-        else:
-            results.append({"op_id": op_id, **outcome.as_dict()})
+    with store.transaction():
+        for raw in raw_ops:
+            results.append(_push_one(store, actor, raw, today, via, only_person))
     return results
+
+
+def _push_one(store: Store, actor: Actor, raw: Any, today: date | None, via: str | None,
+              only_person: str | None) -> dict:
+    """One operation of a batch, in a savepoint: a refusal undoes only itself."""
+    op_id = raw.get("op_id") if isinstance(raw, dict) else None
+    try:
+        op = parse_operation(raw)
+        if only_person is not None and op.person_id != only_person:
+            raise NotFound()
+        with store.savepoint():
+            outcome = apply_in_transaction(store, actor, op, today=today, via=via)
+    except ValidationFailed as failure:
+        return {"op_id": op_id, "status": "rejected",
+                "message": (N_("Some answers are not valid."), {}), "errors": failure.errors}
+    except (Forbidden, NotFound, BadOperation) as error:
+        return {"op_id": op_id, "status": "rejected", "message": (error.message, {}),
+                "errors": {}}
+    return {"op_id": op_id, **outcome.as_dict()}
 
 
 def pull(store: Store, actor: Actor, person_id: str, since: int) -> dict:

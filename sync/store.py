@@ -18,7 +18,7 @@ from typing import Any
 
 import sqlite_utils
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 class StoreError(Exception):
@@ -74,11 +74,14 @@ class Store:
             {"id": str, "username": str, "role": str, "secret_hash": str,
              "display_name": str, "location_id": str, "locale": str,
              "created_at": str, "created_by": str, "failed_signins": int,
-             "locked_until": str, "session_version": int, "active": int},
+             "locked_until": str, "active": int},
             pk="id", not_null={"username", "role", "display_name"},
-            defaults={"failed_signins": 0, "session_version": 1, "active": 1},
+            defaults={"failed_signins": 0, "active": 1},
             foreign_keys=[("location_id", "locations", "id")], if_not_exists=True)
         t("users").create_index(["username"], unique=True, if_not_exists=True)
+        # A caseload: the refugees of a place, by name, a page at a time.
+        db.execute("CREATE INDEX IF NOT EXISTS users_caseload ON users"
+                   " (location_id, display_name COLLATE NOCASE) WHERE role = 'refugee'")
         t("staff_locations").create(
             {"user_id": str, "location_id": str}, pk=("user_id", "location_id"),
             foreign_keys=[("user_id", "users", "id"), ("location_id", "locations", "id")],
@@ -87,9 +90,19 @@ class Store:
             {"code_hash": str, "user_id": str, "created_by": str, "created_at": str,
              "expires_at": str, "used_at": str},
             pk="code_hash", foreign_keys=[("user_id", "users", "id")], if_not_exists=True)
-        t("signin_attempts").create(
-            {"id": int, "key": str, "at": str}, pk="id", if_not_exists=True)
-        t("signin_attempts").create_index(["key", "at"], if_not_exists=True)
+        # Failed sign-ins per client address: successes are not counted, so a whole
+        # asylum centre behind one address can sign in while guessing is slowed down.
+        t("signin_failures").create(
+            {"id": int, "address": str, "at": str}, pk="id", if_not_exists=True)
+        t("signin_failures").create_index(["address", "at"], if_not_exists=True)
+        # Sessions live here, not only in the cookie: signing out ends them for
+        # whoever kept a copy of the cookie. Only a hash of the token is stored.
+        t("sessions").create(
+            {"token_hash": str, "user_id": str, "shared": int, "created_at": str,
+             "seen_at": str, "expires_at": str},
+            pk="token_hash", not_null={"user_id", "shared", "seen_at", "expires_at"},
+            foreign_keys=[("user_id", "users", "id")], if_not_exists=True)
+        t("sessions").create_index(["user_id"], if_not_exists=True)
         t("records").create(
             {"id": str, "person_id": str, "type": str, "data": str, "revision": int,
              "deleted": int, "has_conflict": int, "seq": int, "created_at": str,
@@ -99,6 +112,13 @@ class Store:
             foreign_keys=[("person_id", "users", "id")], if_not_exists=True)
         t("records").create_index(["person_id", "type"], if_not_exists=True)
         t("records").create_index(["seq"], if_not_exists=True)
+        t("records").create_index(["person_id", "seq"], if_not_exists=True)
+        t("records").create_index(["person_id", "type", "created_at"], if_not_exists=True)
+        # The hours a person already has on a day (each pushed entry checks it) and a
+        # place's hours in a month: by date, not by reading every entry.
+        db.execute(
+            "CREATE INDEX IF NOT EXISTS records_volunteer_day ON records"
+            " (person_id, json_extract(data, '$.date')) WHERE type = 'volunteer' AND deleted = 0")
         db.execute(
             "CREATE TABLE IF NOT EXISTS history ("
             " seq INTEGER PRIMARY KEY AUTOINCREMENT, record_id TEXT NOT NULL,"
@@ -118,6 +138,7 @@ class Store:
              "resolved_at": str, "resolved_by": str, "resolution": str},
             pk="id", if_not_exists=True)
         t("conflicts").create_index(["record_id"], if_not_exists=True)
+        t("conflicts").create_index(["person_id", "resolved_at"], if_not_exists=True)
         t("reviews").create(
             {"staff_id": str, "person_id": str, "reviewed_seq": int, "reviewed_at": str},
             pk=("staff_id", "person_id"), if_not_exists=True)
@@ -130,6 +151,17 @@ class Store:
              "created_at": str, "revoked_at": str},
             pk="key_id", not_null={"user_id", "device_id", "secret"},
             foreign_keys=[("user_id", "users", "id")], if_not_exists=True)
+        # Sums over a person's entries (volunteer hours per month, week and in all),
+        # kept up to date by the write path: exact totals without reading every entry.
+        db.execute("CREATE TABLE IF NOT EXISTS tallies (person_id TEXT NOT NULL,"
+                   " type TEXT NOT NULL, period TEXT NOT NULL, amount REAL NOT NULL,"
+                   " verified REAL NOT NULL, PRIMARY KEY (person_id, type, period))")
+        # Version numbers of what many pages show besides the person's own entries
+        # (places, staff names, work rules): a page's ETag includes "site", so a kept
+        # page is refreshed when an admin changes one, without reading them all.
+        db.execute("CREATE TABLE IF NOT EXISTS stamps (name TEXT PRIMARY KEY,"
+                   " value INTEGER NOT NULL)")
+        db.execute("INSERT OR IGNORE INTO stamps (name, value) VALUES ('site', 1)")
         # One live key per device: a second, racing request for a key is ignored.
         db.execute("CREATE UNIQUE INDEX IF NOT EXISTS device_keys_live"
                    " ON device_keys (user_id, device_id) WHERE revoked_at IS NULL")
@@ -146,6 +178,9 @@ class Store:
             # Version 3: the record as an operation's author saw it afterwards, so the
             # author's next edit of it is judged against that and not their own change.
             self.db.table("operations").add_column("view", str)
+        if 0 < version < 4:
+            # Version 4: sessions in the database; only failed sign-ins are counted.
+            self.db.execute("DROP TABLE IF EXISTS signin_attempts")
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Store]:
@@ -161,6 +196,21 @@ class Store:
         else:
             conn.execute("COMMIT")
 
+    @contextlib.contextmanager
+    def savepoint(self) -> Iterator[Store]:
+        """Inside a transaction: a block that is undone alone when it fails."""
+        conn = self.db.conn
+        conn.execute("SAVEPOINT step")
+        try:
+            yield self
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK TO SAVEPOINT step")
+                conn.execute("RELEASE SAVEPOINT step")
+            raise
+        else:
+            conn.execute("RELEASE SAVEPOINT step")
+
     def backup_to(self, target: str | Path) -> None:
         """Copy the live database to ``target`` with SQLite's online backup."""
         dest = sqlite3.connect(str(target))
@@ -170,7 +220,22 @@ class Store:
             dest.close()
 
     def _rows(self, sql: str, params: Any = ()) -> list[dict]:
-        return [dict(r) for r in self.db.query(sql, params)]
+        cursor = self.db.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def _insert(self, table: str, row: dict) -> None:
+        # Plain SQL on the hot path: sqlite-utils' insert looks the table up every time.
+        # Table and column names come from this module, never from input.
+        names = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        self.db.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})",  # noqa: S608
+                        list(row.values()))
+
+    def _update(self, table: str, key: str, value: Any, fields: dict) -> None:
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        self.db.execute(f"UPDATE {table} SET {assignments} WHERE {key} = ?",  # noqa: S608
+                        [*fields.values(), value])
 
     def _row(self, sql: str, params: Any = ()) -> dict | None:
         rows = self._rows(sql, params)
@@ -178,15 +243,26 @@ class Store:
 
     # -- locations ----------------------------------------------------------
 
+    def site_version(self) -> int:
+        """A number that changes whenever places, staff names or work rules change."""
+        return self.db.execute("SELECT value FROM stamps WHERE name = 'site'").fetchone()[0]
+
+    def _site_changed(self) -> None:
+        self.db.execute("UPDATE stamps SET value = value + 1 WHERE name = 'site'")
+
     def add_location(self, location_id: str, name: str, kind: str) -> None:
         """Add an asylum centre or municipality."""
-        self.db.table("locations").insert(
-            {"id": location_id, "name": name, "kind": kind, "created_at": utc_now()})
+        with self.db.atomic():
+            self.db.table("locations").insert(
+                {"id": location_id, "name": name, "kind": kind, "created_at": utc_now()})
+            self._site_changed()
 
     def rename_location(self, location_id: str, name: str, kind: str) -> None:
         """Change a location's name and kind."""
-        self.db.execute("UPDATE locations SET name = ?, kind = ? WHERE id = ?",
-                        [name, kind, location_id])
+        with self.db.atomic():
+            self.db.execute("UPDATE locations SET name = ?, kind = ? WHERE id = ?",
+                            [name, kind, location_id])
+            self._site_changed()
 
     def location(self, location_id: str) -> dict | None:
         """One location or None."""
@@ -200,8 +276,7 @@ class Store:
 
     def add_user(self, user: dict, location_ids: list[str] = ()) -> None:
         """Insert a user; staff get their locations in the same transaction."""
-        row = {"created_at": utc_now(), "failed_signins": 0, "session_version": 1,
-               "active": 1, **user}
+        row = {"created_at": utc_now(), "failed_signins": 0, "active": 1, **user}
         try:
             with self.db.atomic():
                 self.db.table("users").insert(row)
@@ -242,41 +317,82 @@ class Store:
 
     def update_user(self, user_id: str, **fields: Any) -> None:
         """Change some columns of a user."""
-        self.db.table("users").update(user_id, fields)
-
-    def bump_session_version(self, user_id: str) -> None:
-        """Sign the user out everywhere (their cookies carry the old version)."""
-        self.db.execute(
-            "UPDATE users SET session_version = session_version + 1 WHERE id = ?", [user_id])
-
-    def record_failed_signin(self, user_id: str, lock_after: int, locked_until: str) -> int:
-        """Count a failed sign-in; lock the account when it reaches ``lock_after``."""
         with self.db.atomic():
-            self.db.execute(
-                "UPDATE users SET failed_signins = failed_signins + 1 WHERE id = ?", [user_id])
-            failures = self._row("SELECT failed_signins FROM users WHERE id = ?",
-                                 [user_id])["failed_signins"]
-            if failures >= lock_after:
+            self._update("users", "id", user_id, fields)
+            if "display_name" in fields:
+                # Staff names show on the profiles they wrote in.
                 self.db.execute(
-                    "UPDATE users SET locked_until = ?, failed_signins = 0 WHERE id = ?",
-                    [locked_until, user_id])
-        return failures
+                    "UPDATE stamps SET value = value + 1 WHERE name = 'site' AND EXISTS"
+                    " (SELECT 1 FROM users WHERE id = ? AND role != 'refugee')", [user_id])
+
+    def record_failed_signin(self, user_id: str | None, address: str, at: str,
+                             lock_after: int, locked_until: str, forget_before: str) -> None:
+        """Count a failed sign-in for the address and (when known) the account, which
+        locks when it reaches ``lock_after``; forget failures too old to matter.
+
+        The same statements run whether or not the account exists: no timing hint.
+        """
+        with self.db.atomic():
+            self.db.execute("DELETE FROM signin_failures WHERE at < ?", [forget_before])
+            self.db.execute("INSERT INTO signin_failures (address, at) VALUES (?, ?)",
+                            [address, at])
+            # A locked account does not count on: a guesser cannot make the lock endless.
+            self.db.execute(
+                "UPDATE users SET failed_signins = failed_signins + 1 WHERE id = ?"
+                " AND (locked_until IS NULL OR locked_until <= ?)", [user_id, at])
+            self.db.execute(
+                "UPDATE users SET locked_until = ?, failed_signins = 0"
+                " WHERE id = ? AND failed_signins >= ?", [locked_until, user_id, lock_after])
 
     def clear_failed_signins(self, user_id: str) -> None:
         """Reset the failure count after a good sign-in."""
         self.db.execute(
             "UPDATE users SET failed_signins = 0, locked_until = NULL WHERE id = ?", [user_id])
 
-    def count_signin_attempts(self, key: str, since: str) -> int:
-        """How many sign-in attempts ``key`` (an address) made since ``since``."""
-        return self._row("SELECT count(*) AS n FROM signin_attempts WHERE key = ? AND at >= ?",
-                         [key, since])["n"]
+    def count_failed_signins(self, address: str, since: str) -> int:
+        """How many failed sign-ins came from ``address`` since ``since``."""
+        return self._row("SELECT count(*) AS n FROM signin_failures WHERE address = ?"
+                         " AND at >= ?", [address, since])["n"]
 
-    def add_signin_attempt(self, key: str, at: str, forget_before: str) -> None:
-        """Remember one attempt, forgetting attempts too old to matter."""
+    # -- sessions -------------------------------------------------------------
+
+    def add_session(self, token_hash: str, user_id: str, shared: bool, now: str,
+                    expires_at: str) -> None:
+        """Start a session; sessions that have expired meanwhile are forgotten."""
         with self.db.atomic():
-            self.db.execute("DELETE FROM signin_attempts WHERE at < ?", [forget_before])
-            self.db.execute("INSERT INTO signin_attempts (key, at) VALUES (?, ?)", [key, at])
+            self.db.execute("DELETE FROM sessions WHERE expires_at < ?", [now])
+            self.db.execute(
+                "INSERT INTO sessions (token_hash, user_id, shared, created_at, seen_at,"
+                " expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [token_hash, user_id, int(shared), now, now, expires_at])
+
+    def session(self, token_hash: str) -> dict | None:
+        """A session with its user's columns (``user_*`` are the session's own)."""
+        return self._row(
+            "SELECT u.*, s.user_id AS session_user_id, s.shared AS session_shared,"
+            " s.seen_at AS session_seen_at, s.expires_at AS session_expires_at"
+            " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
+            [token_hash])
+
+    def touch_session(self, token_hash: str, now: str) -> None:
+        """Note that a session was used (for the idle limit of shared devices)."""
+        self.db.execute("UPDATE sessions SET seen_at = ? WHERE token_hash = ?",
+                        [now, token_hash])
+
+    def end_session(self, token_hash: str) -> None:
+        """End one session: its cookie opens nothing any more."""
+        self.db.execute("DELETE FROM sessions WHERE token_hash = ?", [token_hash])
+
+    def end_sessions_of(self, user_id: str, keep: str | None = None) -> int:
+        """End every session of a user (but ``keep``); the number ended."""
+        cursor = self.db.execute(
+            "DELETE FROM sessions WHERE user_id = ? AND token_hash IS NOT ?", [user_id, keep])
+        return cursor.rowcount
+
+    def session_count(self, user_id: str) -> int:
+        """How many sessions of a user are open."""
+        return self._row("SELECT count(*) AS n FROM sessions WHERE user_id = ?",
+                         [user_id])["n"]
 
     # -- handover codes ------------------------------------------------------
 
@@ -329,15 +445,53 @@ class Store:
         sql += " ORDER BY created_at, id"
         return [self._record(r) for r in self._rows(sql, params)]
 
+    def count_records(self, person_id: str) -> dict[str, int]:
+        """How many live records of each type a person has."""
+        return {r["type"]: r["n"] for r in self._rows(
+            "SELECT type, count(*) AS n FROM records WHERE person_id = ? AND deleted = 0"
+            " GROUP BY type", [person_id])}
+
+    @staticmethod
+    def _list_order(record_type: str) -> str:
+        # Hours newest day first (what a person looks for), others in the order made.
+        return ("json_extract(data, '$.date') DESC, id" if record_type == "volunteer"
+                else "created_at, id")
+
+    def records_page(self, person_id: str, record_type: str, *, limit: int,
+                     offset: int = 0) -> list[dict]:
+        """One page of a person's live records of a type, in list order."""
+        return [self._record(r) for r in self._rows(
+            "SELECT * FROM records WHERE person_id = ? AND type = ? AND deleted = 0"  # noqa: S608
+            f" ORDER BY {self._list_order(record_type)} LIMIT ? OFFSET ?",
+            [person_id, record_type, limit, offset])]
+
+    def record_ids(self, person_id: str, record_type: str) -> list[str]:
+        """The ids of a person's live records of a type, in list order."""
+        return [r["id"] for r in self._rows(
+            "SELECT id FROM records WHERE person_id = ? AND type = ? AND deleted = 0"  # noqa: S608
+            f" ORDER BY {self._list_order(record_type)}", [person_id, record_type])]
+
+    def records_about(self, person_id: str, record_type: str, field: str,
+                      record_ids: list[str]) -> list[dict]:
+        """A person's live records of a type whose ``field`` names one of ``record_ids``
+        (the comments on some entries, the steps of some goals), oldest first."""
+        if not record_ids:
+            return []
+        marks = ",".join("?" for _ in record_ids)
+        return [self._record(r) for r in self._rows(
+            "SELECT * FROM records WHERE person_id = ? AND type = ? AND deleted = 0"  # noqa: S608
+            f" AND json_extract(data, '$.' || ?) IN ({marks}) ORDER BY created_at, id",
+            [person_id, record_type, field, *record_ids])]
+
     def insert_record(self, row: dict) -> None:
         """Insert a new record row (inside the write path's transaction)."""
-        self.db.table("records").insert({**row, "data": _dumps(row["data"])})
+        self._insert("records", {**row, "data": _dumps(row["data"])})
 
     def update_record(self, record_id: str, **fields: Any) -> None:
         """Update a record row (inside the write path's transaction)."""
         if "data" in fields:
             fields["data"] = _dumps(fields["data"])
-        self.db.table("records").update(record_id, fields)
+        self._update("records", "id", record_id, fields)
 
     def records_changed_since(self, person_id: str, seq: int) -> list[dict]:
         """A person's records (deleted ones too) changed after change ``seq``."""
@@ -385,6 +539,56 @@ class Store:
             " AND json_extract(data, '$.date') = ?", [person_id, exclude_id, day])
         return float(row["total"])
 
+    def add_to_tallies(self, person_id: str, record_type: str,
+                       deltas: dict[str, tuple[float, float]]) -> None:
+        """Add (amount, verified) to a person's sums per period (inside the write path)."""
+        for period, (amount, verified) in deltas.items():
+            self.db.execute(
+                "INSERT INTO tallies (person_id, type, period, amount, verified)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (person_id, type, period) DO UPDATE"
+                " SET amount = amount + excluded.amount, verified = verified + excluded.verified",
+                [person_id, record_type, period, amount, verified])
+
+    def tallies(self, person_id: str, record_type: str, *, months: int = 12,
+                weeks: int = 8) -> list[dict]:
+        """A person's sums: all time, and the newest months and weeks that have any."""
+        rows = self._rows("SELECT period, amount AS hours, verified FROM tallies"
+                          " WHERE person_id = ? AND type = ? AND period = 'all'",
+                          [person_id, record_type])
+        for pattern, limit in (("[0-9][0-9][0-9][0-9]-[0-9][0-9]", months),
+                               ("[0-9][0-9][0-9][0-9]-W[0-9][0-9]", weeks)):
+            rows += self._rows(
+                "SELECT period, amount AS hours, verified FROM tallies WHERE person_id = ?"
+                " AND type = ? AND period GLOB ? AND amount > 0 ORDER BY period DESC LIMIT ?",
+                [person_id, record_type, pattern, limit])
+        return rows
+
+    def clear_tallies(self) -> None:
+        """Forget every sum (before they are added up anew from the entries)."""
+        self.db.execute("DELETE FROM tallies")
+
+    def stamp(self, name: str) -> int | None:
+        """A stored version number, or None."""
+        row = self._row("SELECT value FROM stamps WHERE name = ?", [name])
+        return row["value"] if row else None
+
+    def set_stamp(self, name: str, value: int) -> None:
+        """Store a version number."""
+        self.db.execute("INSERT INTO stamps (name, value) VALUES (?, ?) ON CONFLICT (name)"
+                        " DO UPDATE SET value = excluded.value", [name, value])
+
+    def all_records(self, record_type: str) -> Iterator[dict]:
+        """Every live record of a type, everyone's, a batch at a time (for rebuilds)."""
+        last = ""
+        while True:
+            batch = self._rows("SELECT * FROM records WHERE type = ? AND deleted = 0"
+                               " AND id > ? ORDER BY id LIMIT 1000", [record_type, last])
+            if not batch:
+                return
+            for row in batch:
+                yield self._record(row)
+            last = batch[-1]["id"]
+
     # -- operations (idempotency) --------------------------------------------
 
     def operation(self, op_id: str) -> dict | None:
@@ -399,7 +603,7 @@ class Store:
                       outcome: dict, view: dict | None = None) -> None:
         """Remember an operation's outcome so a replay gets the same answer, and
         the record as its author saw it afterwards (None: deleted)."""
-        self.db.table("operations").insert(
+        self._insert("operations",
             {"op_id": op_id, "actor_id": actor_id, "person_id": person_id,
              "record_id": record_id, "at": utc_now(), "outcome": _dumps(outcome),
              "view": _dumps(view)})
@@ -408,7 +612,7 @@ class Store:
 
     def add_conflict(self, conflict: dict) -> None:
         """Keep a stale edit that could not be merged, next to the current version."""
-        self.db.table("conflicts").insert({**conflict, "proposed": _dumps(conflict["proposed"])})
+        self._insert("conflicts", {**conflict, "proposed": _dumps(conflict["proposed"])})
 
     def open_conflicts(self, person_id: str, record_id: str | None = None) -> list[dict]:
         """Unresolved conflicts of a person (or of one record)."""
@@ -437,33 +641,56 @@ class Store:
 
     # -- coach reviews --------------------------------------------------------
 
-    def people_at(self, location_ids: list[str], query: str = "") -> list[dict]:
-        """Refugees at the given locations, with their newest change number."""
-        if not location_ids:
-            return []
-        marks = ",".join("?" for _ in location_ids)
-        sql = (
-            "SELECT u.*, l.name AS location_name,"  # noqa: S608 (only "?" marks)
-            " (SELECT max(seq) FROM history h WHERE h.person_id = u.id) AS last_seq,"
-            " (SELECT max(at) FROM history h WHERE h.person_id = u.id) AS last_change_at"
-            f" FROM users u LEFT JOIN locations l ON l.id = u.location_id"
-            f" WHERE u.role = 'refugee' AND u.location_id IN ({marks})")
+    @staticmethod
+    def _people_where(location_ids: list[str], query: str) -> tuple[str, list[Any]]:
+        # Only "?" placeholders are put into the SQL; the values go in as parameters.
+        where = ("u.role = 'refugee' AND u.location_id IN ("
+                 + ",".join("?" for _ in location_ids) + ")")
         params: list[Any] = list(location_ids)
         if query:
-            sql += " AND (u.display_name LIKE ? ESCAPE '\\' OR u.username LIKE ? ESCAPE '\\')"
-            like = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            where += " AND (u.display_name LIKE ? ESCAPE '\\' OR u.username LIKE ? ESCAPE '\\')"
+            like = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace(
+                "_", "\\_") + "%"
             params += [like, like]
-        return self._rows(sql + " ORDER BY u.display_name COLLATE NOCASE", params)
+        return where, params
+
+    def count_people_at(self, location_ids: list[str], query: str = "") -> int:
+        """How many refugees are at the given locations (matching ``query``)."""
+        if not location_ids:
+            return 0
+        where, params = self._people_where(location_ids, query)
+        return self._row(f"SELECT count(*) AS n FROM users u WHERE {where}",  # noqa: S608
+                         params)["n"]
+
+    def people_at(self, location_ids: list[str], query: str = "", *, limit: int = 25,
+                  offset: int = 0) -> list[dict]:
+        """One page of the refugees at the given locations, by name, with their newest
+        change. ``query`` matches name or username."""
+        if not location_ids:
+            return []
+        where, params = self._people_where(location_ids, query)
+        # The newest change of each person: one index lookup, not their whole history.
+        sql = ("SELECT u.id, u.username, u.display_name, u.location_id,"  # noqa: S608
+               " l.name AS location_name, h.seq AS last_seq, h.at AS last_change_at"
+               " FROM users u LEFT JOIN locations l ON l.id = u.location_id"
+               " LEFT JOIN history h ON h.seq = (SELECT max(seq) FROM history"
+               "  WHERE person_id = u.id)"
+               f" WHERE {where} ORDER BY u.display_name COLLATE NOCASE, u.id LIMIT ? OFFSET ?")
+        return self._rows(sql, [*params, limit, offset])
 
     def review(self, staff_id: str, person_id: str) -> dict | None:
         """When a staff member last reviewed a person, and up to which change."""
         return self._row("SELECT * FROM reviews WHERE staff_id = ? AND person_id = ?",
                          [staff_id, person_id])
 
-    def reviews_by(self, staff_id: str) -> dict[str, dict]:
-        """All reviews of one staff member, by person."""
+    def reviews_by(self, staff_id: str, person_ids: list[str]) -> dict[str, dict]:
+        """A staff member's reviews of these people, by person."""
+        if not person_ids:
+            return {}
+        marks = ",".join("?" for _ in person_ids)
         return {r["person_id"]: r for r in self._rows(
-            "SELECT * FROM reviews WHERE staff_id = ?", [staff_id])}
+            f"SELECT * FROM reviews WHERE staff_id = ? AND person_id IN ({marks})",  # noqa: S608
+            [staff_id, *person_ids])}
 
     def mark_reviewed(self, staff_id: str, person_id: str, seq: int) -> None:
         """Remember that ``staff_id`` reviewed ``person_id`` up to change ``seq``."""
@@ -476,6 +703,32 @@ class Store:
         return self._rows(
             "SELECT seq, record_id, type, revision, action, actor_id, at FROM history"
             " WHERE person_id = ? AND seq > ? ORDER BY seq", [person_id, seq])
+
+    def changed_since(self, person_id: str, seq: int, not_by: str, *,
+                      record_ids: list[str] | None = None, limit: int = 1000) -> list[dict]:
+        """The records of a person others changed after change ``seq``, newest change
+        first: record id, type, whether it was made then (``made``), its newest change.
+        Only ``record_ids``, when given."""
+        where, params = "person_id = ? AND seq > ? AND actor_id != ?", [person_id, seq, not_by]
+        if record_ids is not None:
+            if not record_ids:
+                return []
+            where += " AND record_id IN (" + ",".join("?" for _ in record_ids) + ")"
+            params += record_ids
+        return self._rows(
+            "SELECT record_id, type, max(action = 'create') AS made, max(seq) AS last"  # noqa: S608
+            f" FROM history WHERE {where} GROUP BY record_id ORDER BY last DESC LIMIT ?",
+            [*params, limit])
+
+    def records_by_ids(self, person_id: str, record_ids: list[str]) -> list[dict]:
+        """A person's live records with these ids, in the order of ``record_ids``."""
+        if not record_ids:
+            return []
+        marks = ",".join("?" for _ in record_ids)
+        found = {r["id"]: self._record(r) for r in self._rows(
+            f"SELECT * FROM records WHERE person_id = ? AND deleted = 0 AND id IN ({marks})",  # noqa: S608
+            [person_id, *record_ids])}
+        return [found[i] for i in record_ids if i in found]
 
     def last_seqs_not_by(self, actor_id: str, person_ids: list[str]) -> dict[str, int]:
         """Per person, the newest change made by someone other than ``actor_id``."""
@@ -500,14 +753,20 @@ class Store:
         """Store a rule version (seed data or an admin's new version)."""
         data = {k: v for k, v in rule.items()
                 if k not in {"id", "kind", "effective_from", "status"}}
-        self.db.table("work_rules").insert(
-            {"id": rule["id"], "kind": rule["kind"], "effective_from": rule["effective_from"],
-             "status": rule["status"], "data": _dumps(data), "created_at": utc_now(),
-             "created_by": created_by}, ignore=True)
+        with self.db.atomic():
+            cursor = self.db.execute(
+                "INSERT OR IGNORE INTO work_rules (id, kind, effective_from, status, data,"
+                " created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [rule["id"], rule["kind"], rule["effective_from"], rule["status"],
+                 _dumps(data), utc_now(), created_by])
+            if cursor.rowcount:  # the seed rules come again at every start: no change
+                self._site_changed()
 
     def set_work_rule_status(self, rule_id: str, status: str) -> None:
         """Activate or retire a rule version."""
-        self.db.execute("UPDATE work_rules SET status = ? WHERE id = ?", [status, rule_id])
+        with self.db.atomic():
+            self.db.execute("UPDATE work_rules SET status = ? WHERE id = ?", [status, rule_id])
+            self._site_changed()
 
     # -- exports --------------------------------------------------------------
 
@@ -517,6 +776,7 @@ class Store:
             "SELECT r.*, u.display_name, u.username FROM records r"
             " JOIN users u ON u.id = r.person_id"
             " WHERE r.type = 'volunteer' AND r.deleted = 0 AND u.location_id = ?"
+            " AND u.role = 'refugee'"
             " AND json_extract(r.data, '$.date') BETWEEN ? AND ?"
             " ORDER BY u.display_name COLLATE NOCASE, json_extract(r.data, '$.date')",
             [location_id, start, end])

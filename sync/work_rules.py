@@ -22,7 +22,7 @@ from datetime import date
 from importlib import resources
 from typing import Any
 
-from sync.messages import N_
+from sync.messages import N_, N_plural, too_long
 
 Message = tuple[str, dict[str, Any]]
 
@@ -184,8 +184,9 @@ def validate_rule(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Messa
                 N_("Enter the maximum number of weeks, or leave the period empty"), {})
         elif weeks is not None and months is not None and weeks * 7 > months * 31:
             errors["cap_weeks"] = (
-                N_("%(weeks)s weeks do not fit in %(months)s months"),
-                {"weeks": weeks, "months": months})
+                N_plural("The maximum cannot be longer than the period of %(months)s month",
+                         "The maximum cannot be longer than the period of %(months)s months",
+                         "months"), {"months": months})
 
     # Waiting periods and caps of a forbidden kind of work would be shown to
     # nobody and only confuse the next admin.
@@ -206,13 +207,13 @@ def validate_rule(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Messa
     if not source:
         errors["source"] = (N_("Enter the source: a law, a court ruling or a web page"), {})
     elif len(source) > MAX_SOURCE_LENGTH:
-        errors["source"] = (N_("Use at most %(max)s characters"), {"max": MAX_SOURCE_LENGTH})
+        errors["source"] = too_long(MAX_SOURCE_LENGTH, len(source))
     else:
         clean["source"] = source
 
     note = str(data.get("note") or "").strip()
     if len(note) > MAX_NOTE_LENGTH:
-        errors["note"] = (N_("Use at most %(max)s characters"), {"max": MAX_NOTE_LENGTH})
+        errors["note"] = too_long(MAX_NOTE_LENGTH, len(note))
     else:
         clean["note"] = note
 
@@ -347,9 +348,13 @@ def work_advice(residence: str | None, procedure_start: date | str | None,
             else:
                 notes.append(_paid_from_note(requires_twv, paid_from))
             if cap_weeks and cap_period_months:
-                notes.append((N_("There is a limit: at most %(weeks)s weeks of paid work in "
-                                 "%(months)s months."),
-                              {"weeks": cap_weeks, "months": cap_period_months}))
+                # Two sentences, each about one number: gettext has one plural per message.
+                notes.append((N_plural("There is a limit: at most %(weeks)s week of paid work.",
+                                       "There is a limit: at most %(weeks)s weeks of paid work.",
+                                       "weeks"), {"weeks": cap_weeks}))
+                notes.append((N_plural("The limit counts in every period of %(months)s month.",
+                                       "The limit counts in every period of %(months)s months.",
+                                       "months"), {"months": cap_period_months}))
 
     change = _next_change(rules, "paid", today)
     if change is not None:

@@ -21,7 +21,7 @@ from datetime import date
 from typing import Any
 
 from sync.messages import N_
-from sync.records import RECORD_TYPES, ValidationFailed, validate
+from sync.records import RECORD_TYPES, RecordType, ValidationFailed, validate
 from sync.store import Store, utc_now
 
 # Singletons get a record id derived from the person, so two phones that each
@@ -165,7 +165,9 @@ def _check_permission(store: Store, actor: Actor, op: Operation) -> None:
     if not can_see(store, actor, op.person_id):
         raise NotFound()  # never confirm that someone else's profile exists
     spec = RECORD_TYPES[op.record_type]
-    staff_fields = {f.name for f in spec.fields if f.staff_only}
+    if any(f.derived and f.name in op.fields for f in spec.fields):
+        raise Forbidden()  # who checked the hours is the write path's to say
+    staff_fields = spec.staff_fields
     if actor.role == "coach":
         # Coaches review: they write comments and the status of hours, and
         # leave the person's own words alone.
@@ -183,9 +185,16 @@ def apply(store: Store, actor: Actor, op: Operation, *, today: date | None = Non
     Raises ``ValidationFailed`` (field errors), ``Forbidden``, ``NotFound`` or
     ``BadOperation``; in each case nothing is written.
     """
-    _check_operation(op)
     with store.transaction():
-        return _apply_locked(store, actor, op, today or date.today(), via)
+        return apply_in_transaction(store, actor, op, today=today, via=via)
+
+
+def apply_in_transaction(store: Store, actor: Actor, op: Operation, *,
+                         today: date | None = None, via: str | None = None) -> Outcome:
+    """``apply`` inside a transaction the caller opened and commits (a batch of a
+    phone's operations, committed and made durable together); raises as ``apply``."""
+    _check_operation(op)
+    return _apply_locked(store, actor, op, today or date.today(), via)
 
 
 def _apply_locked(store: Store, actor: Actor, op: Operation, today: date,
@@ -241,6 +250,10 @@ def _apply_new(store: Store, actor: Actor, op: Operation, today: date,
     if current is not None and (current["person_id"] != op.person_id
                                 or current["type"] != op.record_type):
         raise NotFound()  # a tampered id pointing at someone else's record
+    if (current is not None and RECORD_TYPES[op.record_type].staff_only
+            and current["created_by"] != actor.id):
+        # A coach's comment is theirs: another coach must not put words in their mouth.
+        raise Forbidden()
     if current is None:
         if op.action == "delete" or op.base_revision != 0:
             raise NotFound()
@@ -264,17 +277,17 @@ def _apply_new(store: Store, actor: Actor, op: Operation, today: date,
         # A form sends every field; only those the author changed are their change,
         # the others must not undo what someone else changed meanwhile.
         proposal = {k: v for k, v in op.fields.items() if cleaned.get(k) != seen.get(k)}
-        if set(proposal) & _STATUS_FIELDS:
+        judgement = RECORD_TYPES[op.record_type].judgement
+        if judgement and set(proposal) & judgement.fields:
             # A verdict and its reason are one statement: never half of it.
-            proposal.update({k: v for k, v in op.fields.items() if k in _STATUS_FIELDS})
+            proposal.update({k: v for k, v in op.fields.items() if k in judgement.fields})
         changed_since = {k for k in set(seen) | set(current["data"])
                          if seen.get(k) != current["data"].get(k)}
         clashing = {k for k in proposal
                     if k in changed_since and cleaned.get(k) != current["data"].get(k)}
-        if (op.record_type == "volunteer" and set(proposal) & _STATUS_FIELDS
-                and changed_since & _CHECKED_FIELDS):
+        if judgement and set(proposal) & judgement.fields and changed_since & judgement.about:
             # A verdict on hours the coach did not see must not land on the new hours.
-            clashing |= set(proposal) & _STATUS_FIELDS
+            clashing |= set(proposal) & judgement.fields
         if not clashing:
             merged = {**current["data"], **proposal}
             outcome, _ = _write(store, actor, op, current, merged, today, "merged", via)
@@ -312,7 +325,7 @@ def _write(store: Store, actor: Actor, op: Operation, current: dict | None,
                         op.record_id, today)
         if current is not None:
             # After validation, so "2" typed in a form equals the stored 2.0.
-            data = _reset_verification(op.record_type, current["data"], data, actor)
+            data = _judged(RECORD_TYPES[op.record_type], current["data"], data, actor)
         before = current["data"] if current else {}
         changed = sorted(k for k in data if data.get(k) != before.get(k))
         action = "create" if current is None else "update"
@@ -331,23 +344,62 @@ def _write(store: Store, actor: Actor, op: Operation, current: dict | None,
         store.update_record(op.record_id, data=data, revision=revision,
                             deleted=int(action == "delete"), seq=seq,
                             updated_at=now, updated_by=actor.id)
-    if op.record_type == "basics":
-        store.update_user(op.person_id, display_name=data["display_name"],
-                          location_id=data["location_id"], locale=data["preferred_language"])
+    spec = RECORD_TYPES[op.record_type]
+    if spec.tally:
+        before = [] if current is None or current["deleted"] else spec.tally(current["data"])
+        after = [] if action == "delete" else spec.tally(data)
+        store.add_to_tallies(op.person_id, op.record_type, _difference(after, before))
+    columns = spec.account_columns
+    if columns and action != "delete":
+        store.update_user(op.person_id, **{column: data[name] for name, column in columns.items()})
     return Outcome(status, op.record_id, revision, seq), (None if action == "delete" else data)
 
 
-# What a coach checks when verifying volunteer hours, and the verdict itself.
-_CHECKED_FIELDS = {"date", "hours", "organisation", "activity"}
-_STATUS_FIELDS = {"status", "status_reason"}
+def _difference(after: list[tuple[str, float, float]],
+                before: list[tuple[str, float, float]]) -> dict[str, tuple[float, float]]:
+    """What a write changes in its person's sums: after minus before, per period."""
+    deltas: dict[str, list[float]] = {}
+    for sign, contributions in ((1, after), (-1, before)):
+        for period, amount, verified in contributions:
+            delta = deltas.setdefault(period, [0.0, 0.0])
+            delta[0] += sign * amount
+            delta[1] += sign * verified
+    return {period: (a, v) for period, (a, v) in deltas.items() if a or v}
 
 
-def _reset_verification(record_type: str, before: dict, proposed: dict, actor: Actor) -> dict:
-    """Changed hours need a new check: verified hours go back to self-reported."""
-    if record_type != "volunteer" or actor.role == "coach":
+# Bump when a record type's tally changes: the sums are then added up anew.
+TALLY_VERSION = 1
+
+
+def ensure_tallies(store: Store) -> None:
+    """Add up every person's sums from their entries, once (a database made before the
+    sums were kept, or after their rule changed); the write path keeps them after that."""
+    if store.stamp("tallies") == TALLY_VERSION:
+        return
+    with store.transaction():
+        store.clear_tallies()
+        for spec in RECORD_TYPES.values():
+            if spec.tally is None:
+                continue
+            for record in store.all_records(spec.name):
+                store.add_to_tallies(record["person_id"], spec.name,
+                                     _difference(spec.tally(record["data"]), []))
+        store.set_stamp("tallies", TALLY_VERSION)
+
+
+def _judged(spec: RecordType, before: dict, proposed: dict, actor: Actor) -> dict:
+    """A coach's verdict names the coach; changed hours need a new check, so a verdict
+    goes back to its default (self-reported) when anyone else changes what it judged."""
+    judgement = spec.judgement
+    if judgement is None:
         return proposed
-    if any(proposed.get(k) != before.get(k) for k in _CHECKED_FIELDS):
-        return {**proposed, "status": "self_reported", "status_reason": None}
+    if actor.role == "coach":
+        if any(proposed.get(k) != before.get(k) for k in judgement.fields):
+            return {**proposed, judgement.by: actor.id}
+        return proposed
+    if any(proposed.get(k) != before.get(k) for k in judgement.about):
+        reset = {f.name: f.default for f in spec.fields if f.name in judgement.fields}
+        return {**proposed, **reset, judgement.by: None}
     return proposed
 
 
@@ -400,9 +452,8 @@ def resolve(store: Store, actor: Actor, conflict_id: str, keep: str, op_id: str,
             raise NotFound()
         record = store.record(conflict["record_id"])
         spec = RECORD_TYPES[record["type"]]
-        staff_fields = {f.name for f in spec.fields if f.staff_only}
         verdict = (conflict["action"] == "put" and bool(conflict["proposed"])
-                   and set(conflict["proposed"]) <= staff_fields)
+                   and set(conflict["proposed"]) <= spec.staff_fields)
         if actor.role == "coach" and not spec.staff_only and not verdict:
             # A coach settles only a clash with their own verdict, never the
             # person's own words: that choice is the person's.
@@ -443,6 +494,6 @@ def mark_reviewed(store: Store, actor: Actor, person_id: str) -> int:
     return seq
 
 
-__all__ = ["Actor", "Operation", "Outcome", "apply", "resolve", "mark_reviewed",
-           "can_see", "is_uuid", "new_id", "singleton_id", "WriteError", "Forbidden", "NotFound",
-           "BadOperation", "ValidationFailed"]
+__all__ = ["Actor", "Operation", "Outcome", "apply", "apply_in_transaction", "resolve",
+           "mark_reviewed", "can_see", "is_uuid", "new_id", "singleton_id", "WriteError",
+           "Forbidden", "NotFound", "BadOperation", "ValidationFailed"]

@@ -77,6 +77,7 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "auth.index": {"GET": every(302, anonymous=SIGNIN)},
     "auth.sign_in": {"GET": every(200), "POST": every(422)},
     "auth.sign_out": {"POST": every(303)},
+    "auth.sign_out_everywhere": {"POST": signed_in(303)},
     # The code itself is the credential: whoever holds it may open it.
     "auth.handover": {"GET": every(200), "POST": every(422)},
     "auth.handover_typed": {"POST": every(303)},
@@ -98,8 +99,12 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "staff.new_handover_code": {"POST": staff_about_a(200)},
     "staff.review": {"GET": coach_about_a(200)},
     "staff.add_comment": {"POST": coach_about_a(ALLOWED)},
+    # Only one's own comment (the write path checks the author; see test_write.py).
+    "staff.delete_comment": {"POST": coach_about_a(ALLOWED)},
     "staff.hours_status": {"POST": coach_about_a(ALLOWED)},
     "staff.reviewed": {"POST": coach_about_a(303)},
+    # A lost phone: the person's coach signs them out everywhere.
+    "staff.end_sessions": {"POST": coach_about_a(303)},
     "staff.talent_card": {"GET": staff_about_a(200)},
     "staff.hours_export": {"GET": coach_about_a(200)},
     "staff.hours_csv": {"GET": coach_about_a(200)},
@@ -109,6 +114,7 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "admin.edit_location": {"GET": admin_page(200), "POST": admin_page(422)},
     "admin.staff": {"GET": admin_page(200)},
     "admin.new_staff": {"GET": admin_page(200), "POST": admin_page(422)},
+    "admin.end_staff_sessions": {"POST": admin_page(303)},
     "admin.rules": {"GET": admin_page(200)},
     "admin.new_rule": {"GET": admin_page(200), "POST": admin_page(422)},
     "admin.rule_status": {"POST": admin_page(400)},
@@ -131,7 +137,12 @@ EXPECTED: dict[str, dict[str, dict]] = {
 # URL parameters that are not simply "A's" value of that name.
 URL_OVERRIDES = {
     "staff.hours_status": {"record_id": "volunteer_record"},
+    # Ending sessions: of people whose sessions the other cases do not need.
+    "staff.end_sessions": {"person_id": "newcomer"},
+    "admin.end_staff_sessions": {"user_id": "spare_staff"},
 }
+# These end the session they are sent with: each case signs in afresh.
+ENDS_OWN_SESSION = {"auth.sign_out", "auth.sign_out_everywhere"}
 QUERY = {
     "staff.hours_csv": {"from": "2026-01-01", "to": "2026-01-31"},
 }
@@ -231,10 +242,16 @@ def world(tmp_path_factory):
     _put(store, a, "skill", {"note": "Every morning"}, record_id=skill, base=1)
     _put(store, a, "skill", {"note": "Only on Saturdays"}, record_id=skill, base=1)
     (conflict,) = store.open_conflicts(a["id"])
+    coach = users["coach_here"]
+    comment = new_id()
+    apply(store, Actor(coach["id"], "coach", frozenset({"loc-ter-apel"})),
+          Operation(new_id(), a["id"], "comment", comment, "put", 0,
+                    {"record_id": skill, "body": "Well done"}), today=date(2026, 2, 1))
     newcomer = store.user(accounts.create_user(
         store, role="refugee", username="nadia", display_name="Nadia",
         location_id="loc-ter-apel", locale="en"))
     code = accounts.new_handover_code(store, newcomer["id"], users["volunteer_here"]["id"])
+    spare_staff = user("volunteer", "sam", locations=["loc-ter-apel"])
 
     sessions = {}
     for role in ROLES:
@@ -252,10 +269,24 @@ def world(tmp_path_factory):
     params = {"person_id": a["id"], "slug": "skills", "record_id": skill,
               "volunteer_record": hours, "conflict_id": conflict["id"], "kind": "skill",
               "code": code, "location_id": "loc-ter-apel",
-              "rule_id": store.work_rules()[0]["id"]}
+              "rule_id": store.work_rules()[0]["id"], "newcomer": newcomer["id"],
+              "spare_staff": spare_staff["id"], "user_id": spare_staff["id"],
+              "comment_id": comment}
     yield {"app": app, "store": store, "users": users, "sessions": sessions,
            "params": params}
     store.close()
+
+
+def fresh_client_as(world, role):
+    """A new client signed in as ``role`` in a session of its own, and its CSRF token."""
+    client = world["app"].test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    if role != "anonymous":
+        response = client.post("/sign-in", data={
+            "username": world["users"][role]["username"], "secret": SECRET,
+            "csrf_token": csrf_token(client)})
+        assert response.status_code == 303
+    return client, csrf_token(client, "/sign-in" if role == "anonymous" else "/account/secret")
 
 
 def client_as(world, role):
@@ -321,7 +352,7 @@ def test_route_as_role(world, endpoint, method, role):
     rule_methods = next(m for e, m, _ in ROUTES if e == endpoint)
     outcome = EXPECTED[endpoint].get(method, {}).get(role, 405) \
         if method in rule_methods else 405
-    client, token = client_as(world, role)
+    client, token = (fresh_client_as if endpoint in ENDS_OWN_SESSION else client_as)(world, role)
     url = url_of(world, endpoint)
     before = database_state(world["store"])
     if method == "GET":
@@ -331,6 +362,10 @@ def test_route_as_role(world, endpoint, method, role):
     check_outcome(response, outcome)
     if method == "GET":
         assert database_state(world["store"]) == before
+    if endpoint in ENDS_OWN_SESSION and role != "anonymous":
+        # Signing out everywhere ended the role's shared session too: start a new one.
+        fresh, token = fresh_client_as(world, role)
+        world["sessions"][role] = (fresh.get_cookie("talentkaart").value, token)
 
 
 def test_denials_do_not_show_the_persons_name(world):

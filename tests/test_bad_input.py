@@ -544,3 +544,21 @@ def test_two_megabyte_post_is_refused(world):
     assert response.status_code == 413
     assert "too large" in response.get_data(as_text=True)
     assert database_state(store) == before
+
+
+def test_every_new_form_shows_its_record_types_defaults(world):
+    """A required choice with a default is chosen already: an offline save of the form
+    as shown is what the server accepts."""
+    from pwa.profile import SECTIONS
+    from sync.records import RECORD_TYPES
+
+    client = as_user(world, "a")
+    for section in SECTIONS.values():
+        if section.slug == "basics":
+            continue
+        html = client.get(f"/people/{world['users']['a']['id']}/{section.slug}/new").get_data(
+            as_text=True)
+        for f in RECORD_TYPES[section.record_type].fields:
+            if f.default is not None and not f.staff_only:
+                assert re.search(rf'name="{f.name}" value="{f.default}" checked', html), (
+                    section.slug, f.name)

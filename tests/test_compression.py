@@ -63,3 +63,25 @@ def test_brotli_beats_gzip_on_the_biggest_static_file(client):
 def test_small_answers_and_images_are_sent_as_they_are(client):
     with client.get("/static/icons/icon-192.png", headers={"Accept-Encoding": "br"}) as png:
         assert png.status_code == 200 and "Content-Encoding" not in png.headers
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_fingerprinted_files_are_the_same_for_everyone_and_kept_a_year(client, make_user, login,
+                                                                       signed_in):
+    """Before, static files answered "Vary: Cookie": htmx and the CSS downloaded again
+    after sign-in, and once more for the service worker."""
+    import re
+
+    if signed_in:
+        login(make_user("refugee")[0])
+    html = client.get("/sign-in" if not signed_in else "/outbox").get_data(as_text=True)
+    assets = re.findall(r'(?:href|src)="(/static/[^"]+\?v=[0-9a-f]+)"', html)
+    assert len(assets) >= 3
+    for url in assets:
+        response = client.get(url, headers={"Accept-Encoding": "br"})
+        assert response.status_code == 200, url
+        assert set(response.vary) <= {"Accept-Encoding"}, (url, response.vary)
+        assert "Set-Cookie" not in response.headers and "Expires" not in response.headers
+        assert response.cache_control.max_age == 365 * 24 * 3600
+        assert response.cache_control.immutable
+        response.close()  # a PNG is sent from its file: close it

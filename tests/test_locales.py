@@ -88,7 +88,7 @@ def test_lang_tags_are_bcp47():
 
 
 def test_every_gap_names_a_real_locale_or_a_topic():
-    assert set(locales.GAPS) <= set(ALL) | {"numbers", "plurals", "dates"}
+    assert set(locales.GAPS) <= set(ALL) | {"numbers", "plurals", "dates", "languages"}
     # The claims the gaps table makes, checked against Babel itself.
     with pytest.raises(UnknownLocaleError):
         BabelLocale.parse("prs")
@@ -251,3 +251,23 @@ def test_side_by_side_is_not_offered_on_dutch_pages(client, make_user, login):
     assert "/side-by-side" not in html
     client.post("/side-by-side", data={"next": page, "csrf_token": _token(client, page)})
     assert 'class="dutch"' not in client.get(page).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("code", ALL)
+def test_the_languages_cldr_does_not_name_are_recorded(code):
+    """No silent fallback: a change in Babel's data shows up here first."""
+    from sync.kinds import LANGUAGE_NAME_KEYS, SPOKEN_LANGUAGES
+
+    names = BabelLocale.parse(code).languages
+    unnamed = {c for c in SPOKEN_LANGUAGES if not names.get(LANGUAGE_NAME_KEYS.get(c, c))}
+    assert unnamed == locales.UNNAMED_LANGUAGES.get(code, frozenset())
+
+
+def test_an_unnamed_language_is_shown_by_its_own_name(app):
+    from pwa.i18n import language_name
+
+    with app.test_request_context(), force_locale("ckb"):
+        assert language_name("prs") == "دری"  # Dari, which CLDR does not name in Sorani
+    with app.test_request_context(), force_locale("so"):
+        assert language_name("tl") == "Tagalog"  # its own name in its own script
+        assert language_name("cr") == "Cree"  # CLDR knows no Cree: English stands in

@@ -6,7 +6,9 @@ import unicodedata
 
 import pytest
 
-from sync.records import RECORD_TYPES, ValidationFailed, clean_text, validate
+from sync.kinds import clean_text
+from sync.messages import too_long
+from sync.records import RECORD_TYPES, ValidationFailed, validate
 from sync.store import open_store
 from sync.write import new_id
 from tests.sync_fixtures import TODAY, add_people, delete, hours, put
@@ -74,7 +76,7 @@ def test_good_input_is_cleaned_into_typed_values():
 
 REQUIRED = "This field is required"
 CHOOSE = "Choose from the list"
-TOO_MANY = "Use at most %(max)s characters (now %(count)s)"
+TOO_MANY = too_long(0, 0)[0]
 HOURS_NUMBER = "Enter the hours as a number, like 2 or 1.5"
 HOURS_DAY = "A day has at most 24 hours"
 HOURS_POSITIVE = "Hours must be more than 0"
@@ -232,9 +234,10 @@ def test_staff_fields_start_self_reported():
 def test_hours_over_a_day_counting_other_entries():
     with pytest.raises(ValidationFailed) as error:
         check("volunteer", hours(amount="21.5"))  # Context has 3 hours on 2026-03-01
-    assert error.value.errors["hours"] == (
-        "With your other entries this day has more than 24 hours "
-        "(%(hours)s hours already recorded)", {"hours": 3.0})
+    message, params = error.value.errors["hours"]
+    assert message.plural == ("With your other entries this day has more than 24 hours "
+                              "(%(hours)s hours already recorded)")
+    assert (message.number, params) == ("hours", {"hours": 3.0})
     assert check("volunteer", hours(amount="21"))["hours"] == 21.0
 
 

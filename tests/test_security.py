@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, gettext, ngettext
 from markupsafe import escape
 
 from sync import accounts
@@ -125,43 +125,70 @@ def session_cookie_header(response):
                 if h.startswith("talentkaart="))
 
 
-def test_shared_device_session_ends_after_the_idle_limit(client, refugee):
+def age_sessions(store, user, minutes):
+    """Make the user's sessions look unused for ``minutes`` (the server keeps the clock)."""
+    seen = (datetime.now(UTC) - timedelta(minutes=minutes)).replace(microsecond=0).isoformat()
+    store.db.execute("UPDATE sessions SET seen_at = ? WHERE user_id = ?", [seen, user["id"]])
+
+
+def copy_of_cookie(app, client):
+    """Another browser holding a copy of ``client``'s session cookie (a shared tablet)."""
+    thief = app.test_client()
+    thief.set_cookie("talentkaart", client.get_cookie("talentkaart").value)
+    return thief
+
+
+def test_shared_device_session_ends_after_the_idle_limit(client, store, refugee):
     response = sign_in(client, refugee, shared=True)
     assert response.status_code == 303
     # A browser session cookie: gone when the browser closes.
     assert "Expires=" not in session_cookie_header(response)
     assert signed_in(client, refugee)
-    with client.session_transaction() as session:
-        session["seen"] = int(time.time()) - 31 * 60
+    age_sessions(store, refugee, 31)
     response = client.get(home(refugee))
     assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in")
     assert not signed_in(client, refugee)
 
 
-def test_shared_device_session_stays_while_in_use(client, refugee):
+def test_shared_device_idle_limit_holds_for_a_kept_copy_of_the_cookie(app, client, store,
+                                                                     refugee):
+    """The next person at the tablet, or whoever copied the cookie: the server says no."""
     sign_in(client, refugee, shared=True)
-    with client.session_transaction() as session:
-        session["seen"] = int(time.time()) - 29 * 60
+    thief = copy_of_cookie(app, client)
+    assert signed_in(thief, refugee)
+    age_sessions(store, refugee, 31)
+    assert not signed_in(thief, refugee)
+    assert store.session_count(refugee["id"]) == 0
+
+
+def test_shared_device_session_stays_while_in_use(client, store, refugee):
+    sign_in(client, refugee, shared=True)
+    age_sessions(store, refugee, 29)
     assert signed_in(client, refugee)
-    with client.session_transaction() as session:
-        assert session["seen"] >= int(time.time()) - 5
+    seen = store.db.execute("SELECT seen_at FROM sessions").fetchone()[0]
+    assert datetime.fromisoformat(seen) >= datetime.now(UTC) - timedelta(seconds=5)
 
 
-def test_shared_device_sign_out_is_explained(client, refugee):
+def test_shared_device_sign_out_is_explained(client, store, refugee):
     sign_in(client, refugee, shared=True)
-    with client.session_transaction() as session:
-        session["seen"] = int(time.time()) - 31 * 60
+    age_sessions(store, refugee, 31)
     html = client.get(home(refugee), follow_redirects=True).get_data(as_text=True)
     assert "You were signed out because the shared device was not used for a while" in html
 
 
-def test_personal_session_is_permanent(client, refugee):
+def test_personal_session_is_permanent(client, store, refugee):
     response = sign_in(client, refugee)
     assert response.status_code == 303
     assert "Expires=" in session_cookie_header(response)
-    with client.session_transaction() as session:
-        session["seen"] = int(time.time()) - 7 * 24 * 3600
+    age_sessions(store, refugee, 7 * 24 * 60)
     assert signed_in(client, refugee)
+
+
+def test_personal_session_ends_when_its_lifetime_is_over(client, store, refugee):
+    sign_in(client, refugee)
+    store.db.execute("UPDATE sessions SET expires_at = ?",
+                     [(datetime.now(UTC) - timedelta(seconds=1)).isoformat()])
+    assert not signed_in(client, refugee)
 
 
 def test_changing_the_pin_signs_out_other_sessions(app, client, refugee):
@@ -186,7 +213,22 @@ def test_session_fixation_a_new_session_at_sign_in(client, refugee):
     sign_in(client, refugee)
     with client.session_transaction() as session:
         assert "planted" not in session
-        assert session["uid"] == refugee["id"]
+        assert session["sid"]
+
+
+def test_signing_in_again_starts_another_session(app, client, store, refugee):
+    """A session id from before sign-in is never the one after it."""
+    sign_in(client, refugee)
+    first = client.get_cookie("talentkaart").value
+    sign_in(client, refugee)
+    assert store.session_count(refugee["id"]) == 1  # the first ended with the new sign-in
+    assert not signed_in(copy_of_cookie_value(app, first), refugee)
+
+
+def copy_of_cookie_value(app, value):
+    other = app.test_client()
+    other.set_cookie("talentkaart", value)
+    return other
 
 
 # -- sign-in limits -------------------------------------------------------------------------
@@ -197,31 +239,92 @@ def _message(app, locale, msgid, **params):
         return str(escape(gettext(msgid, **params)))
 
 
-def test_twenty_first_attempt_from_one_address_is_refused(app, client, refugee):
-    for n in range(accounts.ADDRESS_LIMIT):
-        response = sign_in(client, {"username": f"nobody{n}"}, "000000")
-        assert response.status_code == 422, n
-    response = sign_in(client, refugee)  # even the right PIN
+def guess(client, n):
+    """A wrong guess at some account (unknown or not: the answer is the same)."""
+    return sign_in(client, {"username": f"nobody{n}"}, "000000")
+
+
+def test_a_whole_centre_signs_in_from_one_address(app, store, location):
+    """300 residents behind one public address, all within ten minutes, all get in,
+    while someone guessing from that same address is still slowed down."""
+    secret_hash = accounts.hash_secret("482913")
+    residents = []
+    for n in range(300):
+        user = {"id": f"00000000-0000-4000-8000-{n:012d}", "username": f"resident{n}",
+                "role": "refugee", "display_name": f"Resident {n}", "secret_hash": secret_hash,
+                "location_id": location, "locale": "en"}
+        store.add_user(user)
+        residents.append(user)
+    for user in residents:
+        phone = app.test_client()  # each on their own phone, all at the same address
+        assert sign_in(phone, user).status_code == 303, user["username"]
+    guesser = app.test_client()
+    answers = [guess(guesser, n).status_code for n in range(accounts.ADDRESS_FAILURE_LIMIT + 5)]
+    assert answers[:accounts.ADDRESS_FAILURE_LIMIT] == [422] * accounts.ADDRESS_FAILURE_LIMIT
+    assert set(answers[accounts.ADDRESS_FAILURE_LIMIT:]) == {429}
+
+
+def test_many_failures_from_one_address_slow_it_down(app, client, refugee):
+    for n in range(accounts.ADDRESS_FAILURE_LIMIT):
+        assert guess(client, n).status_code == 422, n
+    response = sign_in(app.test_client(), refugee)  # a new phone, even with the right PIN
     assert response.status_code == 429
     html = response.get_data(as_text=True)
-    assert "Too many attempts from this device. Wait 10 minutes and try again" in html
+    assert "Too many wrong sign-ins from this network. Wait 10 minutes" in html
     assert not signed_in(client, refugee)
     # In the reader's language: the same refusal in Dutch.
-    dutch = client.post("/sign-in", headers={"Accept-Language": "nl"}, data={
-        "username": refugee["username"], "secret": "482913",
-        "csrf_token": csrf_token(client)})
-    assert dutch.status_code == 429
-    assert _message(app, "nl", "Too many attempts from this device. Wait %(minutes)s "
-                    "minutes and try again", minutes=10) in dutch.get_data(as_text=True)
-    assert '<html lang="nl"' in dutch.get_data(as_text=True)
+    dutch = app.test_client()
+    dutch.environ_base["HTTP_ACCEPT_LANGUAGE"] = "nl"
+    response = sign_in(dutch, refugee)
+    assert response.status_code == 429
+    msgid = accounts.TOO_MANY_FROM_HERE[0]
+    with app.test_request_context(), force_locale("nl"):
+        expected = str(escape(ngettext(msgid.singular, msgid.plural, 10, minutes=10)))
+    assert expected in response.get_data(as_text=True)
+    assert '<html lang="nl"' in response.get_data(as_text=True)
+
+
+def test_a_phone_that_signed_in_before_still_gets_in(app, client, refugee):
+    """Someone guessing at the centre cannot lock the residents' own phones out."""
+    phone = app.test_client()
+    assert sign_in(phone, refugee).status_code == 303
+    phone.post("/sign-out", data={"csrf_token": csrf_token(phone, home(refugee))})
+    for n in range(accounts.ADDRESS_FAILURE_LIMIT):
+        guess(client, n)
+    assert sign_in(phone, refugee).status_code == 303
+    # A forged "known device" cookie counts for nothing.
+    forger = app.test_client()
+    forger.set_cookie("talentkaart_known", "W10.forged")
+    assert sign_in(forger, refugee).status_code == 429
 
 
 def test_another_address_may_still_sign_in(app, client, refugee):
-    for n in range(accounts.ADDRESS_LIMIT + 1):
-        sign_in(client, {"username": f"nobody{n}"}, "000000")
+    for n in range(accounts.ADDRESS_FAILURE_LIMIT + 1):
+        guess(client, n)
     other = app.test_client()
     other.environ_base["REMOTE_ADDR"] = "192.0.2.7"
     assert sign_in(other, refugee).status_code == 303
+
+
+def test_behind_a_proxy_the_forwarded_address_counts_only_when_configured(tmp_path, location,
+                                                                           store):
+    """Without a configured proxy, X-Forwarded-For is a header anyone can write."""
+    from pwa import create_app
+
+    def app_with(proxies):
+        return create_app({"TESTING": True, "DATABASE": store.path, "SECRET_KEY": "k",
+                           "TRUSTED_PROXIES": proxies})
+
+    for proxies, blocked_elsewhere in ((0, True), (1, False)):
+        store.db.execute("DELETE FROM signin_failures")
+        app = app_with(proxies)
+        client = app.test_client()
+        for n in range(accounts.ADDRESS_FAILURE_LIMIT):
+            client.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.1"
+            guess(client, n)
+        other = app.test_client()
+        other.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.2"
+        assert (guess(other, 0).status_code == 429) is blocked_elsewhere, proxies
 
 
 def test_account_locks_after_five_wrong_pins(app, client, refugee):
@@ -235,15 +338,26 @@ def test_account_locks_after_five_wrong_pins(app, client, refugee):
     for device in (client, other_device):
         response = sign_in(device, refugee)  # the right PIN
         assert response.status_code == 422
-        assert "This account is locked for a while" in response.get_data(as_text=True)
         assert not signed_in(device, refugee)
 
 
-def test_wrong_pin_and_unknown_user_get_the_same_answer(client, refugee):
-    wrong = sign_in(client, refugee, "000000").get_data(as_text=True)
-    unknown = sign_in(client, {"username": "nobody"}, "000000").get_data(as_text=True)
-    message = "The username or the PIN/passphrase is not right"
-    assert message in wrong and message in unknown
+def test_locked_unknown_and_wrong_get_one_answer(app, client, refugee, make_user):
+    """Text and status alike: nothing tells that an account exists or is locked."""
+    locked_user, _ = make_user("refugee", name="Locked")
+    for _ in range(accounts.LOCK_AFTER_FAILURES):
+        sign_in(client, locked_user, "000000")
+    answers = {
+        "wrong": sign_in(client, refugee, "000000"),
+        "unknown": sign_in(client, {"username": "nobody"}, "000000"),
+        "locked, wrong PIN": sign_in(client, locked_user, "000000"),
+        "locked, right PIN": sign_in(client, locked_user),
+    }
+    message = re.compile(r'<p class="field-error"[^>]*>(.*?)</p>', re.S)
+    seen = {(r.status_code, message.search(r.get_data(as_text=True)).group(1))
+            for r in answers.values()}
+    assert len(seen) == 1, seen
+    status, text = seen.pop()
+    assert status == 422 and "ask your coach" in text
 
 
 # -- redirects --------------------------------------------------------------------------------
@@ -296,3 +410,73 @@ def test_sign_out_with_token_ends_the_session(client, refugee):
     assert response.status_code == 303 and response.headers["Location"] == "/sign-in"
     assert not signed_in(client, refugee)
     assert "You are signed out." in client.get("/sign-in").get_data(as_text=True)
+
+
+def test_a_copied_session_cookie_opens_nothing_after_sign_out(app, client, refugee):
+    """Sign-out ends the session on the server, not only in this browser."""
+    sign_in(client, refugee)
+    thief = copy_of_cookie(app, client)
+    assert signed_in(thief, refugee)
+    client.post("/sign-out", data={"csrf_token": csrf_token(client, home(refugee))})
+    response = thief.get(home(refugee))
+    assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in")
+
+
+def test_sign_out_on_all_my_devices(app, client, store, refugee):
+    phone, tablet = client, app.test_client()
+    sign_in(phone, refugee)
+    sign_in(tablet, refugee)
+    page = phone.get("/account/secret").get_data(as_text=True)
+    assert "Sign out on all my devices" in page
+    response = phone.post("/sign-out-everywhere",
+                          data={"csrf_token": csrf_token(phone, "/account/secret")})
+    assert response.status_code == 303 and response.headers["Location"] == "/sign-in"
+    assert not signed_in(phone, refugee) and not signed_in(tablet, refugee)
+    assert store.session_count(refugee["id"]) == 0
+    assert "You are signed out on all your devices." in phone.get("/sign-in").get_data(
+        as_text=True)
+
+
+def test_a_coach_signs_a_person_out_everywhere(app, client, store, refugee, make_user):
+    """A lost phone: the person's coach ends its session."""
+    phone = app.test_client()
+    sign_in(phone, refugee)
+    coach, _ = make_user("coach", name="Carla")
+    sign_in(client, coach)
+    review = f"/people/{refugee['id']}/review"
+    assert "1 device is signed in to this profile now." in client.get(review).get_data(
+        as_text=True)
+    response = client.post(f"/people/{refugee['id']}/sign-out-everywhere",
+                           data={"csrf_token": csrf_token(client, review)})
+    assert response.status_code == 303
+    assert not signed_in(phone, refugee)
+    assert client.get("/caseload").status_code == 200  # the coach's own session goes on
+
+
+def test_a_coach_elsewhere_cannot_sign_someone_out(app, client, store, refugee, make_user,
+                                                  other_location):
+    phone = app.test_client()
+    sign_in(phone, refugee)
+    coach, _ = make_user("coach", name="Cees", location_ids=[other_location])
+    sign_in(client, coach)
+    response = client.post(f"/people/{refugee['id']}/sign-out-everywhere",
+                           data={"csrf_token": csrf_token(client, "/account/secret")})
+    assert response.status_code == 404
+    assert signed_in(phone, refugee)
+
+
+def test_an_admin_signs_staff_out_everywhere_but_not_refugees(app, client, refugee,
+                                                              make_user):
+    volunteer, _ = make_user("volunteer", name="Vera")
+    admin, _ = make_user("admin", name="Adam")
+    tablet, phone = app.test_client(), app.test_client()
+    sign_in(tablet, volunteer)
+    sign_in(phone, refugee)
+    sign_in(client, admin)
+    token = csrf_token(client, "/admin/staff")
+    assert client.post(f"/admin/staff/{refugee['id']}/sign-out",
+                       data={"csrf_token": token}).status_code == 404
+    assert signed_in(phone, refugee)
+    assert client.post(f"/admin/staff/{volunteer['id']}/sign-out",
+                       data={"csrf_token": token}).status_code == 303
+    assert tablet.get("/caseload").status_code == 302

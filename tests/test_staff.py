@@ -88,6 +88,26 @@ def test_caseload_marks_new_then_changed_for_a_coach(coach, client, store, refug
     assert "badge--changed" in client.get("/caseload").get_data(as_text=True)
 
 
+def test_the_caseload_comes_a_page_at_a_time_with_the_exact_total(coach, client, store,
+                                                                  location):
+    for n in range(60):
+        store.add_user({"id": new_id(), "username": f"resident{n:02d}", "role": "refugee",
+                        "display_name": f"Resident {n:02d}", "location_id": location})
+    first = client.get("/caseload").get_data(as_text=True)
+    assert "60 people" in first and "1 to 25 of 60" in first
+    assert first.count('href="/people/') >= 25 and "Resident 00" in first
+    assert "Resident 25" not in first
+    assert 'rel="next" href="/caseload?page=2"' in first
+    last = client.get("/caseload?page=3").get_data(as_text=True)
+    assert "51 to 60 of 60" in last and "Resident 59" in last and 'rel="next"' not in last
+    # An old link or a hand-edited number still shows a page.
+    assert "51 to 60 of 60" in client.get("/caseload?page=999").get_data(as_text=True)
+    assert "1 to 25 of 60" in client.get("/caseload?page=x2").get_data(as_text=True)
+    # Searching keeps its words from page to page.
+    found = client.get("/caseload?q=resident+1").get_data(as_text=True)
+    assert "10 people" in found and "Resident 19" in found
+
+
 def test_refugees_and_admins_cannot_open_the_caseload(make_user, login, client):
     refugee, secret = make_user("refugee")
     login(refugee, secret)

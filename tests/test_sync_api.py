@@ -267,7 +267,7 @@ def test_signed_out_sync_is_a_401_asking_to_sign_in(client, make_user, store):
 
 
 def test_a_session_ended_elsewhere_is_a_401(client, amina, store):
-    store.bump_session_version(amina["id"])
+    store.end_sessions_of(amina["id"])
     response = send(client, {"operations": [goal_op(amina["id"])]})
     assert (response.status_code, response.json["signin"]) == (401, True)
 

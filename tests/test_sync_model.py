@@ -52,7 +52,7 @@ FAULTS = ["none", "none", "none", "drop_request", "drop_response", "duplicate", 
 DEFAULTS = {
     "goal": {"title": None, "description": None, "due": None, "status": "planned"},
     "volunteer": {"date": None, "organisation": None, "activity": None, "hours": None,
-                  "status": "self_reported", "status_reason": None},
+                  "status": "self_reported", "status_reason": None, "status_by": None},
     "comment": {"record_id": None, "body": None},
 }
 CHECKED = {"date", "hours", "organisation", "activity"}
@@ -151,7 +151,11 @@ class Server:
         if (record.type == "volunteer" and actor.role != "coach"
                 and any(proposed[k] != record.data[k] for k in CHECKED)):
             # Changed hours need a new check.
-            proposed = {**proposed, "status": "self_reported", "status_reason": None}
+            proposed = {**proposed, "status": "self_reported", "status_reason": None,
+                        "status_by": None}
+        elif (record.type == "volunteer" and actor.role == "coach"
+              and any(proposed[k] != record.data[k] for k in VERDICT)):
+            proposed = {**proposed, "status_by": actor.id}  # the verdict names its coach
         record.versions.append(proposed)
         record.deleted = False
 

@@ -126,7 +126,8 @@ def test_operations_from_limits_the_batch():
     ops = [{}] * (protocol.MAX_OPERATIONS + 1)
     with pytest.raises(BadPayload) as raised:
         operations_from({"operations": ops})
-    assert raised.value.message == "Send at most %(max)s changes at once."
+    assert raised.value.message.plural == "Send at most %(max)s changes at once."
+    assert raised.value.params == {"max": 200}
     assert raised.value.params == {"max": protocol.MAX_OPERATIONS}
     assert len(operations_from({"operations": ops[1:]})) == protocol.MAX_OPERATIONS
 

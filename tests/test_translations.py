@@ -51,9 +51,12 @@ def load_po(locale: str):
 def extracted(tmp_path_factory):
     """A fresh extraction of the source, with the options of scripts/i18n."""
     pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
+    # The keywords as scripts/i18n lists them: one list, so the two never drift apart.
+    keywords = re.findall(r"-k (\S+)", (ROOT / "scripts" / "i18n").read_text())
+    assert "N_plural:1,2" in keywords
     subprocess.run(
         [sys.executable, "-m", "babel.messages.frontend", "-q", "extract",
-         "-F", "babel.cfg", "-k", "_l", "-k", "N_", "-k", "plural_forms:1,2", "--no-location",
+         "-F", "babel.cfg", *[arg for k in keywords for arg in ("-k", k)], "--no-location",
          "--ignore-dirs", ".venv node_modules .* _* build tests bench",
          "-o", str(pot), "."],
         cwd=ROOT, check=True)

@@ -53,7 +53,7 @@ def test_create_applies_revision_one_with_history(store, people):
     assert (outcome.status, outcome.revision) == ("applied", 1)
     record = store.record(outcome.record_id)
     assert record["data"] == {"date": "2026-03-01", "organisation": "Voedselbank",
-                              "activity": "Sorting food", "hours": 1.5,
+                              "activity": "Sorting food", "hours": 1.5, "status_by": None,
                               "status": "self_reported", "status_reason": None}
     assert (record["revision"], record["deleted"], record["created_by"]) == (
         1, False, people.amina.id)
@@ -607,7 +607,7 @@ def test_a_version_2_database_gains_the_view_of_each_operation(tmp_path):
     old.commit()
     old.close()
     store = open_store(path)
-    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     kept = store.operation("op-1")
     assert (kept["outcome"]["status"], kept["view"]) == ("applied", None)
 
@@ -646,3 +646,18 @@ def test_a_stale_verdict_keeps_its_reason_even_when_the_reason_was_not_retyped(
     assert outcome.status == "conflict"
     assert store.conflict(outcome.conflict_id)["proposed"] == {
         "status": "questioned", "status_reason": "Which day was it?"}
+
+
+def test_a_version_3_database_drops_the_old_sign_in_attempts(tmp_path):
+    """Only failures count from version 4 on: the old table of every attempt goes."""
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)
+    old.execute("CREATE TABLE signin_attempts (id INTEGER PRIMARY KEY, key TEXT, at TEXT)")
+    old.execute("PRAGMA user_version = 3")
+    old.commit()
+    old.close()
+    store = open_store(path)
+    assert "signin_attempts" not in store.db.table_names()
+    assert {"signin_failures", "sessions"} <= set(store.db.table_names())

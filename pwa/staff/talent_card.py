@@ -1,0 +1,47 @@
+"""The talent card: a one-page summary for employers and municipalities, in Dutch."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import flask_babel
+from flask import g, render_template
+
+from pwa.db import get_store
+from pwa.i18n import language_name
+from pwa.profile import advice_for, hours_totals_of, load_profile
+from pwa.security import login_required, person_or_404
+from pwa.staff import bp
+from pwa.staff.entries import show_value
+from sync.records import RECORD_TYPES
+
+TALENT_CARD_SKILLS = 8
+
+
+@bp.get("/people/<person_id>/talent-card")
+@login_required("volunteer", "coach")
+def talent_card(person_id: str):
+    """A one-page summary for employers and municipalities, always in Dutch."""
+    person = person_or_404(person_id)
+    g.force_locale = "nl"
+    flask_babel.refresh()
+    profile = load_profile(person_id)
+    by_type = profile["by_type"]
+    basics = next(iter(by_type["basics"]), None)
+    skills = sorted(by_type["skill"], key=lambda r: r["data"].get("level") or "",
+                    reverse=True)[:TALENT_CARD_SKILLS]
+    languages = sorted(by_type["language"],
+                       key=lambda r: (not r["data"].get("mother_tongue"),
+                                      language_name(r["data"].get("language")).casefold()))
+    steps: dict[str, list[dict]] = {}
+    for step in by_type["step"]:
+        steps.setdefault(step["data"]["goal_id"], []).append(step)
+    goals = [goal for goal in by_type["goal"] if goal["data"].get("status") != "stopped"]
+    location = get_store().location(person["location_id"]) if person["location_id"] else None
+    return render_template(
+        "staff/talent_card.html", person=person, basics=basics, location=location,
+        advice=advice_for(basics) if basics else None, ambitions=by_type["ambition"], skills=skills,
+        languages=languages, education=by_type["education"], work=by_type["work"],
+        goals=goals, steps=steps, totals=hours_totals_of(person_id),
+        show_value=show_value, field_of=lambda t, n: RECORD_TYPES[t].field(n),
+        today=date.today())
