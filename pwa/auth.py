@@ -10,9 +10,16 @@ from flask_babel import gettext as _
 from pwa import known_devices
 from pwa.db import get_store
 from pwa.i18n import SIDE_BY_SIDE_COOKIE, side_by_side_requested, translate
-from pwa.security import end_current_session, login_required, resubmittable, sign_in_session
+from pwa.security import (
+    current_actor,
+    end_current_session,
+    login_required,
+    resubmittable,
+    sign_in_session,
+)
 from sync import accounts
 from sync.records import INTERFACE_LOCALES
+from sync.write import Operation, apply, new_id, singleton_id
 
 bp = Blueprint("auth", __name__)
 
@@ -150,8 +157,22 @@ def choose_language():
         abort(400)
     session["locale"] = locale
     if g.user:
-        get_store().update_user(g.user["id"], locale=locale)
+        choose_own_language(get_store(), g.user, locale)
     return redirect(_safe_next(request.form.get("next")) or url_for("auth.index"), 303)
+
+
+def choose_own_language(store, user: dict, locale: str) -> None:
+    """The language is the account's; for a refugee with basics it is one of their
+    fields, so the change goes through the write path: it gets a revision and a place in
+    the history, and a basics form kept on a phone from before cannot undo it."""
+    basics = store.record(singleton_id(user["id"], "basics"))
+    if user["role"] == "refugee" and basics and not basics["deleted"]:
+        apply(store, current_actor(), Operation(
+            op_id=new_id(), person_id=user["id"], record_type="basics",
+            record_id=basics["id"], action="put", base_revision=basics["revision"],
+            fields={"preferred_language": locale}))
+    else:
+        store.update_user(user["id"], locale=locale)
 
 
 @bp.post("/side-by-side")

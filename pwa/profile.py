@@ -29,7 +29,7 @@ from sync import taxonomy, work_rules
 from sync.hours import HoursTotals, totals_from
 from sync.messages import N_
 from sync.records import RECORD_TYPES, Field, ValidationFailed
-from sync.write import Operation, apply, new_id, resolve, singleton_id
+from sync.write import Operation, apply, new_id, record_view, resolve, singleton_id
 
 bp = Blueprint("profile", __name__, url_prefix="/people/<person_id>")
 
@@ -242,9 +242,10 @@ def basics(person_id: str):
     person = person_or_404(person_id)
     section = SECTIONS["basics"]
     record_id = singleton_id(person_id, "basics")
-    record = get_store().record(record_id)
+    record = record_view(get_store(), get_store().record(record_id))
     if request.method == "POST":
         return _post_form(person, section, record, record_id)
+    # The name, place and language are the account's: shown before the first save too.
     data = record["data"] if record else {
         "display_name": person["display_name"], "location_id": person["location_id"],
         "preferred_language": person["locale"] or "nl"}

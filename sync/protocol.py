@@ -32,6 +32,7 @@ from sync.write import (
     Operation,
     apply_in_transaction,
     can_see,
+    record_view,
 )
 
 MAX_OPERATIONS = 200  # per push; the phone sends larger outboxes in batches
@@ -134,7 +135,7 @@ def pull(store: Store, actor: Actor, person_id: str, since: int) -> dict:
         raise NotFound()
     if since < 0:
         raise BadOperation()
-    records = store.records_changed_since(person_id, since)
+    records = [record_view(store, r) for r in store.records_changed_since(person_id, since)]
     conflicts = store.open_conflicts(person_id)
     return {
         "cursor": max([since] + [r["seq"] for r in records]),

@@ -18,7 +18,7 @@ from typing import Any
 
 import sqlite_utils
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 class StoreError(Exception):
@@ -181,6 +181,12 @@ class Store:
         if 0 < version < 4:
             # Version 4: sessions in the database; only failed sign-ins are counted.
             self.db.execute("DROP TABLE IF EXISTS signin_attempts")
+        if 0 < version < 5:
+            # Version 5: a person's name, place and language live in their account only
+            # (the users table, which the app always showed); the basics keep the rest.
+            self.db.execute(
+                "UPDATE records SET data = json_remove(data, '$.display_name',"
+                " '$.location_id', '$.preferred_language') WHERE type = 'basics'")
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Store]:

@@ -243,10 +243,21 @@ def _what_the_author_saw(store: Store, actor: Actor, op: Operation,
     return False, store.record_at_revision(op.record_id, op.base_revision)
 
 
+def record_view(store: Store, record: dict | None) -> dict | None:
+    """A record as people see it: a basics record with the name, place and language,
+    which live in the person's account (the users table) and nowhere else."""
+    columns = RECORD_TYPES[record["type"]].account_columns if record else None
+    if not columns:
+        return record
+    account = store.user(record["person_id"])
+    return {**record, "data": {**record["data"],
+                               **{name: account[column] for name, column in columns.items()}}}
+
+
 def _apply_new(store: Store, actor: Actor, op: Operation, today: date,
                via: str | None) -> tuple[Outcome, dict | None]:
     """The outcome, and the record as the author now sees it (None: deleted)."""
-    current = store.record(op.record_id)
+    current = record_view(store, store.record(op.record_id))
     if current is not None and (current["person_id"] != op.person_id
                                 or current["type"] != op.record_type):
         raise NotFound()  # a tampered id pointing at someone else's record
@@ -330,6 +341,10 @@ def _write(store: Store, actor: Actor, op: Operation, current: dict | None,
         changed = sorted(k for k in data if data.get(k) != before.get(k))
         action = "create" if current is None else "update"
     revision = (current["revision"] if current else 0) + 1
+    spec = RECORD_TYPES[op.record_type]
+    # The history keeps the record as people saw it; the account's fields are stored
+    # in the account only.
+    stored = {k: v for k, v in data.items() if k not in spec.account_columns}
     seq = store.append_history({
         "record_id": op.record_id, "person_id": op.person_id, "type": op.record_type,
         "revision": revision, "action": action, "data": data, "changed": changed,
@@ -337,14 +352,13 @@ def _write(store: Store, actor: Actor, op: Operation, current: dict | None,
     if current is None:
         store.insert_record({
             "id": op.record_id, "person_id": op.person_id, "type": op.record_type,
-            "data": data, "revision": revision, "deleted": 0, "has_conflict": 0,
+            "data": stored, "revision": revision, "deleted": 0, "has_conflict": 0,
             "seq": seq, "created_at": now, "created_by": actor.id,
             "updated_at": now, "updated_by": actor.id})
     else:
-        store.update_record(op.record_id, data=data, revision=revision,
+        store.update_record(op.record_id, data=stored, revision=revision,
                             deleted=int(action == "delete"), seq=seq,
                             updated_at=now, updated_by=actor.id)
-    spec = RECORD_TYPES[op.record_type]
     if spec.tally:
         before = [] if current is None or current["deleted"] else spec.tally(current["data"])
         after = [] if action == "delete" else spec.tally(data)
@@ -475,7 +489,7 @@ def resolve(store: Store, actor: Actor, conflict_id: str, keep: str, op_id: str,
         store.resolve_conflict(conflict_id, actor.id, keep)
         still_open = store.open_conflicts(conflict["person_id"], record["id"])
         # A settlement is a change too: it gets a change number, so phones pull it.
-        current = store.record(record["id"])
+        current = record_view(store, store.record(record["id"]))
         seq = store.append_history({
             "record_id": current["id"], "person_id": current["person_id"],
             "type": current["type"], "revision": current["revision"], "action": "resolve",

@@ -20,7 +20,7 @@ from pwa import create_app
 from sync import accounts
 from sync.records import RECORD_TYPES
 from sync.store import Store
-from sync.write import new_id
+from sync.write import new_id, record_view
 from tests.conftest import csrf_token
 
 SECRET = "482913"
@@ -379,7 +379,8 @@ def scripted(world):
 
 def _payload_records(world):
     store, a_id = world["store"], world["users"]["a"]["id"]
-    return [r for r in store.records(a_id) if any(
+    # As people see them: a basics record with the name its account holds.
+    return [r for r in map(lambda r: record_view(store, r), store.records(a_id)) if any(
         isinstance(v, str) and v.startswith("<script>") for v in r["data"].values())]
 
 

@@ -271,3 +271,28 @@ def test_an_unnamed_language_is_shown_by_its_own_name(app):
     with app.test_request_context(), force_locale("so"):
         assert language_name("tl") == "Tagalog"  # its own name in its own script
         assert language_name("cr") == "Cree"  # CLDR knows no Cree: English stands in
+
+
+@pytest.mark.parametrize(("code", "hours", "expected"), [
+    ("ar", 3, "3 ساعات"), ("ar", 1, "1 ساعة"), ("ar", 11, "11 ساعةً"),
+    ("fr", 1, "1 heure"), ("fr", 1.5, "1,5 heure"), ("fr", 2, "2 heures"),
+    ("en", 1, "1 hour"), ("en", 1.5, "1.5 hours"),
+    ("ru", 1.5, "1,5 часа"), ("ru", 5, "5 часов"), ("uk", 1.5, "1,5 години"),
+    ("nl", 1, "1 uur"),
+])
+def test_hours_take_the_plural_form_of_their_number(app, code, hours, expected):
+    """Before, "%(hours)s hours" was one form for every number ("3 ساعة", "1 heures")."""
+    from pwa.i18n import plural_text
+
+    with app.test_request_context(), force_locale(code):
+        assert plural_text("%(hours)s hour", "%(hours)s hours", hours,
+                           hours=format_number(hours)) == expected
+
+
+def test_no_message_puts_a_count_in_a_single_form():
+    """A number in a message goes through ngettext: no plain msgid has a count in it."""
+    with open(TRANSLATIONS / "messages.pot", "rb") as f:
+        catalog = read_po(f)
+    counting = re.compile(r"%\((count|hours|days|minutes|weeks|months|num|max)\)s\s+\w")
+    single = [m.id for m in catalog if m.id and isinstance(m.id, str) and counting.search(m.id)]
+    assert single == []

@@ -35,7 +35,6 @@ def review_marks(changed: list[dict]) -> dict[str, str]:
     return {c["record_id"]: "new" if c["made"] else "changed" for c in changed}
 
 
-def written_in(basics: dict | None) -> str:
+def written_in(person: dict) -> str:
     """The name of the language the person uses the app in, for "Written in: ..."."""
-    code = basics["data"].get("preferred_language") if basics else None
-    return language_name(code) if code else ""
+    return language_name(person["locale"]) if person.get("locale") else ""

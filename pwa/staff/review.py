@@ -61,7 +61,7 @@ def _review_context(person: dict) -> dict:
     return {"person": person, "profile": profile, "review": review, "marks": marks,
             "review_sections": sections,
             "news_total": sum(item["changed"] for item in sections),
-            "basics": basics, "steps": steps, "written_in": written_in(basics),
+            "basics": basics, "steps": steps, "written_in": written_in(person),
             "totals": hours_totals_of(person_id),
             "entry_rows": entry_rows, "new_op_id": new_id, "parse_time": datetime.fromisoformat,
             "sessions": store.session_count(person_id)}
