@@ -57,6 +57,9 @@ cli = FlaskGroup(name="talentkaart", create_app=create_app,
               help="Address to listen on (0.0.0.0 for every network).")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 128))
+@click.option("--queue", default=64, show_default=True, type=click.IntRange(1, 10_000),
+              help="Requests that may wait for a thread; more are answered 503 (busy, try "
+                   "again) at once instead of hanging.")
 @click.option("--demo", "with_demo", is_flag=True,
               help="Fill an empty database with demo places, staff and profiles first.")
 @click.option("--public-url", type=PUBLIC_URL, default=None,
@@ -64,9 +67,10 @@ cli = FlaskGroup(name="talentkaart", create_app=create_app,
                    "(default: TALENTKAART_PUBLIC_URL; without it only 127.0.0.1 and "
                    "localhost are answered).")
 @with_appcontext
-def serve(host: str, port: int, threads: int, with_demo: bool, public_url: str | None) -> None:
+def serve(host: str, port: int, threads: int, queue: int, with_demo: bool,
+          public_url: str | None) -> None:
     """Serve the app with waitress (the database is created on first start)."""
-    from waitress import serve as waitress_serve
+    from pwa.server import serve as serve_app
 
     app = current_app._get_current_object()
     if public_url:
@@ -89,7 +93,7 @@ def serve(host: str, port: int, threads: int, with_demo: bool, public_url: str |
         store.close()
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"Talentkaart runs at http://{shown}:{port}/ (press Ctrl+C to stop)")
-    waitress_serve(app, host=host, port=port, threads=threads)
+    serve_app(app, host=host, port=port, threads=threads, queue=queue)
 
 
 @cli.command("create-user")

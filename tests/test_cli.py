@@ -112,22 +112,22 @@ def test_serve_refuses_a_bad_port(runner):
 
 
 def test_serve_with_demo_fills_an_empty_database_then_serves(runner, store, monkeypatch):
-    import waitress
+    from pwa import server
 
     served = {}
     # Waitress itself is not under test: record what it would serve instead of blocking.
-    monkeypatch.setattr(waitress, "serve", lambda app, **options: served.update(options))
+    monkeypatch.setattr(server, "serve", lambda app, **options: served.update(options))
     result = runner.invoke(cli, ["serve", "--demo", "--port", "5099"])
     assert result.exit_code == 0, result.output
     assert "coach" in result.output and "demo-coach-2026" in result.output
-    assert served == {"host": "127.0.0.1", "port": 5099, "threads": 8}
+    assert served == {"host": "127.0.0.1", "port": 5099, "threads": 8, "queue": 64}
     assert store.user_by_username("coach")["role"] == "coach"
 
 
 def test_serve_on_an_empty_database_says_how_to_get_an_account(runner, monkeypatch):
-    import waitress
+    from pwa import server
 
-    monkeypatch.setattr(waitress, "serve", lambda app, **options: None)
+    monkeypatch.setattr(server, "serve", lambda app, **options: None)
     result = runner.invoke(cli, ["serve"])
     assert "No accounts yet" in result.output
 

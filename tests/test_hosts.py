@@ -130,11 +130,10 @@ def test_a_proxy_count_that_cannot_work_is_refused_at_start(tmp_path, value):
 
 
 def test_serve_explains_how_to_open_it_from_other_phones(app, monkeypatch):
-    import waitress
-
+    from pwa import server
     from pwa.cli import cli
 
-    monkeypatch.setattr(waitress, "serve", lambda *a, **k: None)
+    monkeypatch.setattr(server, "serve", lambda *a, **k: None)
     result = app.test_cli_runner().invoke(cli, ["serve", "--host", "0.0.0.0"])
     assert result.exit_code == 0, result.output
     assert "--public-url" in result.output

@@ -1,0 +1,80 @@
+"""When the server is full it says so at once (503, Retry-After), never a long hang.
+
+A real ``talentkaart serve`` with one thread and a queue of two; the app is made
+slow on purpose by a request that holds the thread until the test lets it go
+(an event, not a sleep). Requests beyond the queue get their 503 while the thread
+is still busy, in the reader's language; the queued ones are served after.
+"""
+
+from __future__ import annotations
+
+import http.client
+import threading
+
+import pytest
+from flask import Flask
+from waitress.server import create_server
+
+from pwa.server import RETRY_AFTER_SECONDS, SheddingDispatcher
+
+
+@pytest.fixture
+def held_server():
+    release, holding = threading.Event(), threading.Event()
+    app = Flask(__name__)
+
+    @app.get("/hold")
+    def hold():
+        holding.set()
+        release.wait(timeout=30)
+        return "done"
+
+    @app.get("/")
+    def index():
+        return "hello"
+
+    dispatcher = SheddingDispatcher(limit=2)
+    dispatcher.set_thread_count(1)
+    server = create_server(app, host="127.0.0.1", port=0, threads=1, _dispatcher=dispatcher)
+    runner = threading.Thread(target=server.run, daemon=True)
+    runner.start()
+    yield server.effective_port, release, holding, dispatcher
+    release.set()
+    server.close()
+    dispatcher.shutdown()
+
+
+def ask(port, path, language="en", results=None):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("GET", path, headers={"Accept-Language": language})
+    response = connection.getresponse()
+    answer = (response.status, response.getheader("Retry-After"), response.read().decode())
+    connection.close()
+    if results is not None:
+        results.append(answer)
+    return answer
+
+
+def test_beyond_the_queue_the_answer_is_busy_at_once(held_server):
+    port, release, holding, dispatcher = held_server
+    held = threading.Thread(target=ask, args=(port, "/hold"))
+    held.start()
+    assert holding.wait(timeout=10)  # the one thread is busy now
+    queued: list = []
+    waiting = [threading.Thread(target=ask, args=(port, "/", "en", queued)) for _ in range(2)]
+    for thread in waiting:
+        thread.start()
+    # Both now wait in the queue (which is then full) ...
+    with dispatcher.lock:
+        assert dispatcher.queue_cv.wait_for(lambda: len(dispatcher.queue) == 2, timeout=10)
+    # ... so the next one is turned away at once, while the thread is still held.
+    status, retry, body = ask(port, "/", "nl")
+    assert not release.is_set()  # answered while the only thread is still busy
+    assert (status, retry) == (503, str(RETRY_AFTER_SECONDS))
+    assert body.startswith("Talentkaart") and "wijzigingen" in body  # Dutch, as asked
+    assert not release.is_set()
+    release.set()
+    held.join(timeout=10)
+    for thread in waiting:
+        thread.join(timeout=10)
+    assert sorted(status for status, _, _ in queued) == [200, 200]
