@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import brotli
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, request, url_for
 
 COMPRESSIBLE = {"text/html", "text/css", "text/javascript", "application/javascript",
                 "application/json", "text/csv", "image/svg+xml", "application/manifest+json"}
@@ -110,8 +110,24 @@ def _cache_static(response: Response) -> Response:
     return response
 
 
+def _url_for(endpoint: str, **values) -> str:
+    # A page links its static files a dozen times: their URLs, with the version, are
+    # built once per process (the files are the deployment's), not routed every time.
+    if endpoint == "static" and len(values) == 1 and "filename" in values:
+        key = (request.script_root, values["filename"])
+        known = _STATIC_URLS.get(key)
+        if known is None:
+            known = _STATIC_URLS[key] = url_for(endpoint, **values)
+        return known
+    return url_for(endpoint, **values)
+
+
+_STATIC_URLS: dict[tuple[str, str], str] = {}
+
+
 def init_app(app: Flask) -> None:
     """Fingerprint static URLs and compress text responses."""
+    app.jinja_env.globals["url_for"] = _url_for
     app.url_default_functions.setdefault(None, []).append(_add_version)
     app.after_request(_cache_static)
     app.after_request(_compress)

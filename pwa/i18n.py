@@ -7,6 +7,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+import flask_babel
 from babel import Locale
 from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, g, request, session
@@ -303,9 +304,28 @@ def js_strings() -> dict[str, Any]:
     }
 
 
+def show_page_in(locale: str) -> None:
+    """Render the rest of this request in ``locale`` (the talent card, an export: Dutch)."""
+    g.force_locale = locale
+    g.pop("_translations", None)
+    flask_babel.refresh()
+
+
+def _page_translations():
+    """The page's catalog, looked up once per request: a page asks for dozens of texts."""
+    translations = g.get("_translations")
+    if translations is None:
+        translations = g._translations = get_translations()
+    return translations
+
+
 def init_app(app: Flask) -> None:
     """Wire Flask-Babel and expose helpers to templates."""
     Babel(app, locale_selector=select_locale)
+    # The same texts as Flask-Babel's, without its context lookups on every text.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _page_translations().ugettext(s),
+        ngettext=lambda s, p, n: _page_translations().ungettext(s, p, n), newstyle=True)
     app.jinja_env.globals.update(
         text_direction=text_direction, html_lang=html_lang, side_by_side=side_by_side,
         bdi=bdi, dutch=dutch, dutch_under=dutch_under, dutch_choices=dutch_choices,

@@ -6,13 +6,12 @@ import csv
 import io
 from datetime import date
 
-import flask_babel
 from flask import Response, abort, g, render_template, request
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from pwa.db import get_store
-from pwa.i18n import choice_label, translate
+from pwa.i18n import choice_label, show_page_in, translate
 from pwa.security import login_required
 from pwa.staff import bp
 from pwa.staff.caseload import my_locations
@@ -65,8 +64,7 @@ def hours_csv(location_id: str):
         errors = {k: translate(v) for k, v in failure.errors.items()}
         return _render_export(location, form, errors, 422)
     records = get_store().volunteer_hours_at(location_id, start.isoformat(), end.isoformat())
-    g.force_locale = "nl"
-    flask_babel.refresh()
+    show_page_in("nl")
     out = io.StringIO()
     # Dutch Excel splits on semicolons (the comma is the decimal sign there).
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")

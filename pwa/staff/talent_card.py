@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-import flask_babel
-from flask import g, render_template
+from flask import render_template
 
 from pwa.db import get_store
-from pwa.i18n import language_name
+from pwa.i18n import language_name, show_page_in
 from pwa.profile import advice_for, hours_totals_of, load_profile
 from pwa.security import login_required, person_or_404
 from pwa.staff import bp
@@ -23,8 +22,7 @@ TALENT_CARD_SKILLS = 8
 def talent_card(person_id: str):
     """A one-page summary for employers and municipalities, always in Dutch."""
     person = person_or_404(person_id)
-    g.force_locale = "nl"
-    flask_babel.refresh()
+    show_page_in("nl")
     profile = load_profile(person_id)
     by_type = profile["by_type"]
     basics = next(iter(by_type["basics"]), None)
