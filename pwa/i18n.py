@@ -64,7 +64,13 @@ def side_by_side_requested() -> bool:
 
 def side_by_side() -> bool:
     """True when Dutch is shown under the labels: switched on, and the page is not Dutch."""
-    return side_by_side_requested() and str(get_locale()) != DEFAULT_LOCALE
+    # Once per request: every label of a page asks (the talent card's switch to Dutch
+    # comes before it asks).
+    shown = g.get("_side_by_side")
+    if shown is None:
+        shown = g._side_by_side = (side_by_side_requested()
+                                   and str(get_locale()) != DEFAULT_LOCALE)
+    return shown
 
 
 def _dutch_catalog() -> NullTranslations:
@@ -308,6 +314,7 @@ def show_page_in(locale: str) -> None:
     """Render the rest of this request in ``locale`` (the talent card, an export: Dutch)."""
     g.force_locale = locale
     g.pop("_translations", None)
+    g.pop("_side_by_side", None)
     flask_babel.refresh()
 
 
