@@ -16,7 +16,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 
 from pwa.db import get_store
-from pwa.i18n import translate
+from pwa.i18n import plural_forms, translate
 from pwa.paging import Page, requested_page
 from pwa.security import (
     current_actor,
@@ -27,7 +27,7 @@ from pwa.security import (
 )
 from sync import taxonomy, work_rules
 from sync.hours import HoursTotals, totals_from
-from sync.messages import N_
+from sync.messages import N_, Plural
 from sync.records import RECORD_TYPES, Field, ValidationFailed
 from sync.write import Operation, apply, new_id, record_view, resolve, singleton_id
 
@@ -401,9 +401,38 @@ def fields_json(fields: list[Field]) -> str:
     return json.dumps([[f.name, f.kind] for f in fields])
 
 
+def _phone_message(message: tuple) -> str | dict:
+    """A core message for the phone: its text, or for a plural its form per CLDR category
+    with placeholders left in (the phone fills in the number)."""
+    msgid, params = message
+    if isinstance(msgid, Plural):
+        return {"plural": plural_forms(msgid.singular, msgid.plural), "params": params,
+                "number": msgid.number}
+    return translate(message)
+
+
+def phone_checks(record_type: str) -> str:
+    """How the phone checks this form before it keeps it offline: each field's kind
+    check and the record type's rules, in the reader's language. What the phone
+    accepts offline is then what the server accepts (sync/kinds.py, sync/records.py)."""
+    spec, today = RECORD_TYPES[record_type], date.today()
+    fields = []
+    for f in spec.editable_fields:
+        check = f.spec.phone_check(f, today)
+        fields.append({
+            "name": f.name, "required": f.required,
+            "required_message": translate((f.spec.required_message, {})),
+            **check, "messages": {k: _phone_message(m)
+                                  for k, m in check.get("messages", {}).items()}})
+    rules = [{**rule, "message": translate((rule["message"], {}))}
+             for rule in (r.as_json() for r in spec.rules) if rule]
+    return json.dumps({"fields": fields, "rules": rules}, ensure_ascii=False)
+
+
 @bp.app_context_processor
 def profile_helpers():
     """Things the profile templates need."""
     return {"SECTIONS": SECTIONS, "SECTION_OF_TYPE": SECTION_OF_TYPE, "new_op_id": new_op_id,
             "taxonomy": taxonomy, "RECORD_TYPES": RECORD_TYPES, "TITLE_FIELDS": TITLE_FIELDS,
-            "fields_json": fields_json, "singleton_id": singleton_id}
+            "fields_json": fields_json, "phone_checks": phone_checks,
+            "singleton_id": singleton_id}

@@ -199,6 +199,12 @@ class Kind:
         """Check a cleaned, non-empty text; the value to store or an error."""
         return text, None
 
+    def phone_check(self, field: Field, today: date) -> dict:
+        """How the phone checks a value of this kind before it keeps a form offline: the
+        same limits and messages as ``parse`` (static/js/checks.js does the rest).
+        Messages are (msgid, params); the web layer translates them."""
+        return {}
+
     def options(self, field: Field, reader: Reader,
                 offered: Options | None = None) -> list[tuple[str, str]]:
         """(value, label in the reader's language) of each choice, in display order."""
@@ -223,6 +229,10 @@ class Text(Kind):
         if len(text) > field.max_length:
             return None, too_long(field.max_length, len(text))
         return text, None
+
+    def phone_check(self, field, today):
+        return {"check": "length", "max": field.max_length,
+                "messages": {"too_long": too_long(field.max_length, 0)}}
 
 
 class LongText(Text):
@@ -299,15 +309,23 @@ class Int(Kind):
 
     numeric = True
     attrs = {"inputmode": "numeric", "class": "ltr", "dir": "ltr"}
+    WHOLE = (N_("Enter a whole number"), {})
+
+    def _range(self, field) -> Message:
+        return (N_("Enter a number from %(min)s to %(max)s"),
+                {"min": field.minimum, "max": field.maximum})
 
     def parse(self, field, text, today, lookup):
         if not re.fullmatch(r"\d{1,4}", text):
-            return None, (N_("Enter a whole number"), {})
+            return None, self.WHOLE
         number = int(text)
         if not field.minimum <= number <= field.maximum:
-            return None, (N_("Enter a number from %(min)s to %(max)s"),
-                          {"min": field.minimum, "max": field.maximum})
+            return None, self._range(field)
         return number, None
+
+    def phone_check(self, field, today):
+        return {"check": "int", "min": field.minimum, "max": field.maximum,
+                "messages": {"whole": self.WHOLE, "range": self._range(field)}}
 
 
 class Hours(Kind):
@@ -316,21 +334,30 @@ class Hours(Kind):
     numeric = True
     attrs = {"inputmode": "decimal", "class": "ltr", "dir": "ltr"}
     required_message = N_("Enter the hours")
+    MESSAGES: ClassVar[dict[str, Message]] = {
+        "number": (N_("Enter the hours as a number, like 2 or 1.5"), {}),
+        "positive": (N_("Hours must be more than 0"), {}),
+        "day": (N_("A day has at most 24 hours"), {}),
+        "quarter": (N_("Round the hours to a quarter hour, like 1.25 or 1.5"), {}),
+    }
 
     def parse(self, field, text, today, lookup):
         try:
             hours = Decimal(text.replace(",", ".").replace("٫", "."))
         except InvalidOperation:
-            return None, (N_("Enter the hours as a number, like 2 or 1.5"), {})
+            return None, self.MESSAGES["number"]
         if not hours.is_finite():
-            return None, (N_("Enter the hours as a number, like 2 or 1.5"), {})
+            return None, self.MESSAGES["number"]
         if hours <= 0:
-            return None, (N_("Hours must be more than 0"), {})
+            return None, self.MESSAGES["positive"]
         if hours > 24:
-            return None, (N_("A day has at most 24 hours"), {})
+            return None, self.MESSAGES["day"]
         if hours * 4 != int(hours * 4):
-            return None, (N_("Round the hours to a quarter hour, like 1.25 or 1.5"), {})
+            return None, self.MESSAGES["quarter"]
         return float(hours), None
+
+    def phone_check(self, field, today):
+        return {"check": "hours", "messages": self.MESSAGES}
 
     def show(self, field, value, reader):
         return format_decimal(value, locale=reader.locale)
@@ -343,16 +370,24 @@ class Day(Kind):
     input_type = "date"
     attrs = {}
     required_message = N_("Enter a date")
+    MESSAGES: ClassVar[dict[str, Message]] = {
+        "real": (N_("Enter a real date, like %(example)s"), {"example": "2026-03-31"}),
+        "old": (N_("Enter a date after 1900"), {}),
+        "future": (N_("The date cannot be in the future"), {}),
+    }
 
     def parse(self, field, text, today, lookup):
         day = parse_date(text)
         if day is None:
-            return None, (N_("Enter a real date, like %(example)s"), {"example": "2026-03-31"})
+            return None, self.MESSAGES["real"]
         if day.year < 1900:
-            return None, (N_("Enter a date after 1900"), {})
+            return None, self.MESSAGES["old"]
         if field.not_future and day > today:
-            return None, (N_("The date cannot be in the future"), {})
+            return None, self.MESSAGES["future"]
         return day.isoformat(), None
+
+    def phone_check(self, field, today):
+        return {"check": "date", "not_future": field.not_future, "messages": self.MESSAGES}
 
     def show(self, field, value, reader):
         # "long": CLDR's medium format abbreviates months (Tigrinya's short names
@@ -368,12 +403,20 @@ class Month(Kind):
     attrs = {"placeholder": "2019-08"}
     required_message = N_("Enter a month and year")
 
+    MESSAGES: ClassVar[dict[str, Message]] = {
+        "real": (N_("Enter a month and year, like %(example)s"), {"example": "2019-08"}),
+        "future": (N_("The month cannot be in the future"), {}),
+    }
+
     def parse(self, field, text, today, lookup):
         if not _MONTH.match(text) or not 1 <= int(text[5:]) <= 12 or int(text[:4]) < 1900:
-            return None, (N_("Enter a month and year, like %(example)s"), {"example": "2019-08"})
+            return None, self.MESSAGES["real"]
         if field.not_future and text > today.isoformat()[:7]:
-            return None, (N_("The month cannot be in the future"), {})
+            return None, self.MESSAGES["future"]
         return text, None
+
+    def phone_check(self, field, today):
+        return {"check": "month", "not_future": field.not_future, "messages": self.MESSAGES}
 
     def show(self, field, value, reader):
         return format_date(date.fromisoformat(f"{value}-01"), "LLLL y", locale=reader.locale)
@@ -385,11 +428,18 @@ class Year(Kind):
     numeric = True
     attrs = {"inputmode": "numeric", "autocomplete": "off", "class": "ltr", "dir": "ltr"}
 
+    @staticmethod
+    def _range(today: date) -> Message:
+        return (N_("Enter a year from %(min)s to %(max)s"), {"min": 1900, "max": today.year})
+
     def parse(self, field, text, today, lookup):
         if not re.fullmatch(r"\d{4}", text) or not 1900 <= int(text) <= today.year:
-            return None, (N_("Enter a year from %(min)s to %(max)s"),
-                          {"min": 1900, "max": today.year})
+            return None, self._range(today)
         return int(text), None
+
+    def phone_check(self, field, today):
+        return {"check": "year", "min": 1900, "max": today.year,
+                "messages": {"range": self._range(today)}}
 
 
 @dataclass(frozen=True)

@@ -129,12 +129,91 @@ class Field:
 
 
 Errors = dict[str, Message]
-# (data, lookup, record id) -> errors: rules across fields or other entries.
-Checks = Callable[[dict, Lookup, str], Errors]
 
 
-def _no_checks(data: dict, lookup: Lookup, record_id: str) -> Errors:
-    return {}
+# -- rules across fields ---------------------------------------------------------------
+# Each rule checks the cleaned data here, and describes itself (``as_json``) for the
+# phone, which checks a form it keeps offline by the same rules before it queues it:
+# what the phone accepts offline is what the server accepts.
+
+
+@dataclass(frozen=True)
+class RequiredWhen:
+    """``field`` must be filled in when ``other`` is ``value``."""
+
+    field: str
+    other: str
+    value: str
+    message: str
+
+    def errors(self, data: dict, lookup: Lookup, record_id: str) -> Errors:
+        if data.get(self.other) == self.value and not data.get(self.field):
+            return {self.field: (self.message, {})}
+        return {}
+
+    def as_json(self) -> dict:
+        return {"rule": "required_when", "field": self.field, "other": self.other,
+                "value": self.value, "message": self.message}
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """At least one of ``fields`` is filled in (the error shows at the first)."""
+
+    fields: tuple[str, ...]
+    message: str
+
+    def errors(self, data: dict, lookup: Lookup, record_id: str) -> Errors:
+        if not any(data.get(name) for name in self.fields):
+            return {self.fields[0]: (self.message, {})}
+        return {}
+
+    def as_json(self) -> dict:
+        return {"rule": "one_of", "fields": list(self.fields), "message": self.message}
+
+
+@dataclass(frozen=True)
+class NotBefore:
+    """``end`` is not before ``start``, when both are filled in (dates, months, years)."""
+
+    start: str
+    end: str
+    message: str
+
+    def errors(self, data: dict, lookup: Lookup, record_id: str) -> Errors:
+        first, last = data.get(self.start), data.get(self.end)
+        if first and last and last < first:
+            return {self.end: (self.message, {})}
+        return {}
+
+    def as_json(self) -> dict:
+        return {"rule": "not_before", "start": self.start, "end": self.end,
+                "message": self.message}
+
+
+@dataclass(frozen=True)
+class DayOfHours:
+    """A day has at most 24 hours, this entry and the person's others together.
+
+    Only the server knows every entry of the person: the phone leaves this one to it.
+    """
+
+    def errors(self, data: dict, lookup: Lookup, record_id: str) -> Errors:
+        if data.get("date") and data.get("hours"):
+            already = lookup.hours_on(data["date"], record_id)
+            if already + data["hours"] > 24:
+                return {"hours": (N_plural(
+                    "With your other entries this day has more than 24 hours "
+                    "(%(hours)s hour already recorded)",
+                    "With your other entries this day has more than 24 hours "
+                    "(%(hours)s hours already recorded)", "hours"), {"hours": already})}
+        return {}
+
+    def as_json(self) -> None:
+        return None
+
+
+Rule = RequiredWhen | OneOf | NotBefore | DayOfHours
 
 
 @dataclass(frozen=True)
@@ -161,7 +240,7 @@ class RecordType:
     singleton: bool = False  # one per person, e.g. the basics
     staff_only: bool = False  # only staff create these, e.g. comments
     title: tuple[str, ...] = ()  # the fields that name an entry, first filled in wins
-    checks: Checks = _no_checks  # rules across fields, or across the person's entries
+    rules: tuple[Rule, ...] = ()  # across fields, or across the person's entries; in order
     judgement: Judgement | None = None
     # What a write also updates: field -> column of the person's account (users);
     # and sums over the person's entries: data -> (period, amount, verified amount).
@@ -183,66 +262,17 @@ class RecordType:
         return [f for f in self.fields if not f.staff_only]
 
 
-# -- the rules of each record type --------------------------------------------------------
-
-
-def _basics_checks(data: dict, lookup: Lookup, record_id: str) -> Errors:
-    errors: Errors = {}
-    if data.get("residence") == "asylum_seeker" and not data.get("procedure_start"):
-        errors["procedure_start"] = (N_("Enter the date of your asylum application"), {})
-    if data.get("residence") == "status_holder" and not data.get("permit_date"):
-        errors["permit_date"] = (N_("Enter the date of your residence permit"), {})
-    start, permit = data.get("procedure_start"), data.get("permit_date")
-    if start and permit and permit < start:
-        errors["permit_date"] = (
-            N_("The permit date cannot be before the asylum application"), {})
-    return errors
-
-
-def _ambition_checks(data: dict, lookup: Lookup, record_id: str) -> Errors:
-    if not (data.get("occupation") or data.get("sector") or data.get("note")):
-        return {"occupation": (N_("Choose an occupation or a sector, or describe your wish"),
-                               {})}
-    return {}
-
-
-def _skill_checks(data: dict, lookup: Lookup, record_id: str) -> Errors:
-    if not (data.get("code") or data.get("free_text")):
-        return {"code": (N_("Choose a skill from the list or write it in your own words"), {})}
-    return {}
-
-
-def _not_before(start: str, end: str, message: str) -> Checks:
-    """A check that ``end`` is not before ``start`` (when both are filled in)."""
-
-    def check(data: dict, lookup: Lookup, record_id: str) -> Errors:
-        if data.get(start) and data.get(end) and data[end] < data[start]:
-            return {end: (message, {})}
-        return {}
-
-    return check
-
-
-def _volunteer_checks(data: dict, lookup: Lookup, record_id: str) -> Errors:
-    errors: Errors = {}
-    if data.get("status") == "questioned" and not data.get("status_reason"):
-        errors["status_reason"] = (N_("Give a reason why you question these hours"), {})
-    if data.get("date") and data.get("hours"):
-        already = lookup.hours_on(data["date"], record_id)
-        if already + data["hours"] > 24:
-            errors["hours"] = (N_plural(
-                "With your other entries this day has more than 24 hours "
-                "(%(hours)s hour already recorded)",
-                "With your other entries this day has more than 24 hours "
-                "(%(hours)s hours already recorded)", "hours"), {"hours": already})
-    return errors
-
-
 TEXT = 120
 LONG = 2000
 
 RECORD_TYPES: dict[str, RecordType] = {t.name: t for t in [
-    RecordType("basics", singleton=True, title=("display_name",), checks=_basics_checks,
+    RecordType("basics", singleton=True, title=("display_name",), rules=(
+        RequiredWhen("procedure_start", "residence", "asylum_seeker",
+                     N_("Enter the date of your asylum application")),
+        RequiredWhen("permit_date", "residence", "status_holder",
+                     N_("Enter the date of your residence permit")),
+        NotBefore("procedure_start", "permit_date",
+                  N_("The permit date cannot be before the asylum application"))),
                account_columns={"display_name": "display_name", "location_id": "location_id",
                                 "preferred_language": "locale"}, fields=[
         Field("display_name", "text", N_("Your name"),
@@ -257,7 +287,9 @@ RECORD_TYPES: dict[str, RecordType] = {t.name: t for t in [
         Field("my_goal", "longtext", N_("My goal"),
               N_("In your own words: what work do you want to do?"), max_length=1000),
     ]),
-    RecordType("ambition", title=("occupation", "sector", "note"), checks=_ambition_checks,
+    RecordType("ambition", title=("occupation", "sector", "note"), rules=(
+        OneOf(("occupation", "sector", "note"),
+              N_("Choose an occupation or a sector, or describe your wish")),),
                fields=[
         Field("occupation", "code:occupation", N_("Occupation you want")),
         Field("sector", "code:sector", N_("Sector")),
@@ -266,7 +298,9 @@ RECORD_TYPES: dict[str, RecordType] = {t.name: t for t in [
         Field("regions", "multi", N_("Where you want to live and work"), choices=REGIONS),
         Field("note", "longtext", N_("More about this wish"), max_length=1000),
     ]),
-    RecordType("skill", title=("code", "free_text"), checks=_skill_checks, fields=[
+    RecordType("skill", title=("code", "free_text"), rules=(
+        OneOf(("code", "free_text"),
+              N_("Choose a skill from the list or write it in your own words")),), fields=[
         Field("code", "code:skill", N_("Skill")),
         Field("free_text", "text", N_("Other skill, in your own words"),
               N_("Use this when you cannot find your skill in the list."), max_length=TEXT),
@@ -287,8 +321,9 @@ RECORD_TYPES: dict[str, RecordType] = {t.name: t for t in [
         Field("learning", "bool", N_("I am learning this language now"), choices=YES),
         Field("course", "text", N_("Course or school"), max_length=TEXT),
     ]),
-    RecordType("education", title=("field",), checks=_not_before(
-        "start_year", "end_year", N_("The end year cannot be before the start year")), fields=[
+    RecordType("education", title=("field",), rules=(NotBefore(
+        "start_year", "end_year", N_("The end year cannot be before the start year")),),
+               fields=[
         Field("level", "choice", N_("Level"), choices=EDUCATION_LEVELS, required=True),
         Field("field", "text", N_("Subject or field"), N_("For example: nursing, law."),
               max_length=TEXT, required=True),
@@ -301,8 +336,8 @@ RECORD_TYPES: dict[str, RecordType] = {t.name: t for t in [
               N_("The Netherlands can compare your diploma with a Dutch one (IDW)."),
               choices=EVALUATION),
     ]),
-    RecordType("work", title=("job_title",), checks=_not_before(
-        "start", "end", N_("The end cannot be before the start")), fields=[
+    RecordType("work", title=("job_title",), rules=(NotBefore(
+        "start", "end", N_("The end cannot be before the start")),), fields=[
         Field("job_title", "text", N_("Job"), required=True, max_length=TEXT),
         Field("occupation", "code:occupation", N_("Occupation in the list")),
         Field("employer", "text", N_("Employer or own business"), max_length=TEXT),
@@ -312,7 +347,10 @@ RECORD_TYPES: dict[str, RecordType] = {t.name: t for t in [
               not_future=True),
         Field("description", "longtext", N_("What did you do?"), max_length=LONG),
     ]),
-    RecordType("volunteer", title=("activity",), checks=_volunteer_checks, tally=hours.tally,
+    RecordType("volunteer", title=("activity",), rules=(
+        RequiredWhen("status_reason", "status", "questioned",
+                     N_("Give a reason why you question these hours")),
+        DayOfHours()), tally=hours.tally,
                judgement=Judgement(fields=frozenset({"status", "status_reason"}),
                                    about=frozenset({"date", "hours", "organisation",
                                                     "activity"}), by="status_by"), fields=[
@@ -378,7 +416,8 @@ def validate(record_type: str, data: dict, ctx: Lookup, record_id: str,
         else:
             clean[f.name] = value
     if not errors:
-        errors.update(spec.checks(clean, ctx, record_id))
+        for rule in spec.rules:
+            errors.update(rule.errors(clean, ctx, record_id))
     if errors:
         raise ValidationFailed(errors)
     return clean
