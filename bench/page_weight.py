@@ -8,8 +8,9 @@ compressed body plus response headers, the figure DevTools shows as "transferred
     .venv/bin/python bench/page_weight.py /sign-in /
 
 With ``--pack USERNAME`` (and ``--secret``) it also signs in as that refugee and fetches their
-offline pack the way the service worker does: every page once in full, then a refresh with
-nothing changed, asking for each page only if it changed since the kept copy (If-None-Match).
+offline pack the way the phone does: the pack's list (/sync/pack), every page it lists once
+in full and the person's entries as data (/sync/pull), then a refresh with nothing changed:
+the list again, and only the pages whose tag in it differs from the kept copy's (none).
 
 It prints a figure, not a verdict: the exit code is 0 whether the page is under budget or over.
 """
@@ -196,27 +197,65 @@ class Session:
         return match.group(1)
 
 
-def measure_pack(args):
-    """Fetch a refugee's pack twice as the service worker does; print both totals."""
-    client = Session(args.base_url, args.timeout)
-    person = client.sign_in(args.pack, args.secret)
-    _, _, body, _ = client.request("GET", f"/sync/pack?person={person}",
-                                   headers={"X-Talentkaart-Sync": "1",
-                                            "Accept-Encoding": "identity"})
-    urls = json.loads(body)["urls"]
-    etags = {}
-    print(f"\nOffline pack of {args.pack}: {len(urls)} pages")
-    for label in ("first download", "refresh, nothing changed"):
-        total, statuses = 0, {}
-        for url in urls:
-            condition = {"If-None-Match": etags[url]} if url in etags else {}
-            status, headers, _, size = client.request("GET", url, headers=condition)
+def pack_figures(base_url, username, secret, timeout=30):
+    """Fetch a refugee's pack as the phone does, then refresh it with nothing changed.
+
+    Returns {"pages": n, "first": pass, "refresh": pass}, each pass
+    {"bytes", "requests", "statuses": {status: count}}: what the server sent.
+    """
+    client = Session(base_url, timeout)
+    person = client.sign_in(username, secret)
+    sync = {"X-Talentkaart-Sync": "1"}
+    kept = {}  # url -> the kept copy's ETag
+    passes = {}
+    for label in ("first", "refresh"):
+        figures = {"bytes": 0, "requests": 0, "statuses": {}}
+
+        def get(path, headers=None, figures=figures):
+            status, response_headers, body, size = client.request("GET", path, headers=headers)
+            figures["bytes"] += size
+            figures["requests"] += 1
+            figures["statuses"][status] = figures["statuses"].get(status, 0) + 1
+            return status, response_headers, body
+
+        status, headers, body = get(f"/sync/pack?person={person}", sync)
+        listing = json.loads(decoded(headers, body))
+        for url in listing["urls"]:
+            if kept.get(url) and kept[url] == listing["tags"].get(url):
+                continue  # the kept copy is current: not asked for at all
+            condition = {"If-None-Match": kept[url]} if url in kept else {}
+            status, headers, _ = get(url, condition)
             if status == 200 and headers.get("ETag"):
-                etags[url] = headers["ETag"]
-            statuses[status] = statuses.get(status, 0) + 1
-            total += size
-        counts = ", ".join(f"{n} x {status}" for status, n in sorted(statuses.items()))
-        print(f"  {label:<26} {total:>9,} bytes = {total / KB:.1f} kB  ({counts})")
+                kept[url] = headers["ETag"]
+        if label == "first":
+            get(f"/sync/pull?person={person}&since=0", sync)  # the entries, as data
+        passes[label] = figures
+    return {"pages": len(listing["urls"]), **passes}
+
+
+def decoded(headers, body):
+    """A response body as sent, decompressed."""
+    encoding = headers.get("Content-Encoding")
+    if encoding == "br":
+        import brotli
+
+        return brotli.decompress(body)
+    if encoding == "gzip":
+        import gzip
+
+        return gzip.decompress(body)
+    return body
+
+
+def measure_pack(args):
+    """Print the figures of a refugee's pack: first download and an unchanged refresh."""
+    figures = pack_figures(args.base_url, args.pack, args.secret, args.timeout)
+    print(f"\nOffline pack of {args.pack}: {figures['pages']} pages, and the entries as data")
+    for label, key in (("first download", "first"), ("refresh, nothing changed", "refresh")):
+        done = figures[key]
+        counts = ", ".join(f"{n} x {status}" for status, n in sorted(done["statuses"].items()))
+        print(f"  {label:<26} {done['bytes']:>9,} bytes = {done['bytes'] / KB:.1f} kB"
+              f"  ({done['requests']} requests: {counts})")
 
 
 def main(argv=None):

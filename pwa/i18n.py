@@ -23,7 +23,7 @@ from flask_babel import (
 from markupsafe import Markup
 
 from sync import kinds, locales
-from sync.messages import Plural
+from sync.messages import N_, N_plural, Plural
 from sync.records import INTERFACE_LOCALES, RECORD_TYPES, Field
 
 # Staff read profiles in Dutch; Dutch is also the fallback.
@@ -289,25 +289,33 @@ def plural_forms(singular: str, plural: str) -> dict[str, str]:
             for category, n in _plural_samples(str(get_locale())).items()}
 
 
+# The texts the small JavaScript modules show (static/js/text.js looks them up by msgid).
+JS_TEXTS = (N_("New entry"), N_("Not accepted: %(reason)s"), N_("Will be deleted when sent"),
+            N_("Saved on this phone, not yet sent"),
+            N_("The server did not accept this change"), N_("There is a problem"),
+            N_("Discard this change? It cannot be brought back."), N_("No internet"))
+# Plural ones, by the key the modules use (the overview's "%(count)s entries" is its own).
+JS_PLURALS = {
+    "%(count)s changes not sent yet": N_plural("%(count)s change not sent yet",
+                                               "%(count)s changes not sent yet"),
+    "%(count)s changes need your attention": N_plural(
+        "%(count)s change needs your attention", "%(count)s changes need your attention"),
+    "%(count)s entries": N_plural("%(count)s entry", "%(count)s entries"),
+}
+_JS_STRINGS: dict[str, dict[str, Any]] = {}
+
+
 def js_strings() -> dict[str, Any]:
-    """The texts the small JavaScript modules show, in the reader's language."""
-    return {
-        "New entry": gettext("New entry"),
-        "Not accepted: %(reason)s": gettext("Not accepted: %(reason)s"),
-        "Will be deleted when sent": gettext("Will be deleted when sent"),
-        "Saved on this phone, not yet sent": gettext("Saved on this phone, not yet sent"),
-        "The server did not accept this change": gettext(
-            "The server did not accept this change"),
-        "Discard this change? It cannot be brought back.": gettext(
-            "Discard this change? It cannot be brought back."),
-        "%(count)s changes not sent yet": plural_forms(
-            "%(count)s change not sent yet", "%(count)s changes not sent yet"),
-        "%(count)s changes need your attention": plural_forms(
-            "%(count)s change needs your attention", "%(count)s changes need your attention"),
-        # The overview's own words for a count (templates/profile/overview.html).
-        "%(count)s entries": plural_forms("%(count)s entry", "%(count)s entries"),
-        "No internet": gettext("No internet"),
-    }
+    """The texts the small JavaScript modules show, in the reader's language (made once
+    per language: every signed-in page carries them)."""
+    key = str(get_locale())
+    strings = _JS_STRINGS.get(key)
+    if strings is None:
+        strings = {msgid: gettext(msgid) for msgid in JS_TEXTS}
+        strings.update({name: plural_forms(p.singular, p.plural)
+                        for name, p in JS_PLURALS.items()})
+        _JS_STRINGS[key] = strings
+    return strings
 
 
 def show_page_in(locale: str) -> None:

@@ -11,41 +11,70 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from pwa import ROOT
+from pwa.auth import home_for
 from pwa.db import get_store
-from pwa.i18n import side_by_side, translate
-from pwa.page_cache import session_marker
-from pwa.security import current_actor, header_guarded, login_required, person_or_404
+from pwa.hosts import public_origin
+from pwa.i18n import html_lang, side_by_side, translate
+from pwa.page_cache import digest, not_modified, page_tag, session_marker
+from pwa.security import (
+    current_actor,
+    header_guarded,
+    is_fragment_request,
+    login_required,
+    person_or_404,
+)
 from sync import device_keys, protocol
 from sync.messages import N_
-from sync.write import BadOperation, NotFound
+from sync.records import RECORD_TYPES
+from sync.write import BadOperation, NotFound, can_see
 
 bp = Blueprint("offline", __name__)
 
 SYNC_HEADER = "X-Talentkaart-Sync"
-SHELL_ASSETS = ["css/app.css", "vendor/htmx/htmx.min.js", "js/app.js", "js/outbox.js",
-                "js/offline.js", "icons/icon.svg", "icons/icon-192.png"]
+# The manifest's icons (file, sizes, purpose): the phone keeps them with the shell, so
+# an installed app started with no network finds everything it asks for.
+MANIFEST_ICONS = [("icon-192.png", "192x192", "any"), ("icon-512.png", "512x512", "any"),
+                  ("maskable-192.png", "192x192", "maskable"),
+                  ("maskable-512.png", "512x512", "maskable"), ("icon.svg", "any", "any")]
+# Every module in static/js: a module the shell lacks would not load offline.
+SHELL_ASSETS = ["css/app.css", "vendor/htmx/htmx.min.js",
+                *(f"js/{path.name}" for path in sorted((ROOT / "static" / "js").glob("*.js"))),
+                *(f"icons/{name}" for name, _, _ in MANIFEST_ICONS)]
 
 
 @lru_cache(maxsize=1)
 def build_version(root: str = str(ROOT)) -> str:
     """A hash of everything a cached page depends on: a new build gets new caches."""
-    digest = hashlib.sha256()
+    hashed = hashlib.sha256()
     base = Path(root)
     for folder, pattern in (("static", "**/*"), ("templates", "**/*.html"),
-                            ("translations", "**/*.mo"), ("pwa", "*.py"), ("sync", "*.py")):
+                            ("translations", "**/*.mo"), ("pwa", "**/*.py"),
+                            ("sync", "**/*.py")):
         for path in sorted((base / folder).glob(pattern)):
             if path.is_file():
-                digest.update(str(path.relative_to(base)).encode())
-                digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+                hashed.update(str(path.relative_to(base)).encode())
+                hashed.update(path.read_bytes())
+    return hashed.hexdigest()[:16]
 
 
 def _json_error(status: int, message: str, **extra):
@@ -59,7 +88,7 @@ def _sync_guard():
     if request.headers.get(SYNC_HEADER) != "1" or not request.is_json and request.method == "POST":
         return _json_error(400, _("The request was not valid."))
     origin = request.headers.get("Origin")
-    if origin and origin != request.host_url.rstrip("/"):
+    if origin and origin != public_origin():
         return _json_error(403, _("You are not allowed to change this"))
     if request.headers.get("Sec-Fetch-Site") not in (None, "same-origin", "none"):
         return _json_error(403, _("You are not allowed to change this"))
@@ -133,83 +162,209 @@ def pull():
 
 
 def pack_urls(person_id: str) -> list[str]:
-    """Every page of a person's profile, for the service worker to keep offline."""
+    """The pages of a person's profile the service worker keeps offline: the same few
+    pages however many entries there are. Entries travel as data (/sync/pull), and the
+    forms page holds an empty form of each kind, for adding and changing them."""
     from pwa.profile import SECTIONS
 
-    store = get_store()
-    urls = [url_for("profile.overview", person_id=person_id),
+    return [url_for("profile.overview", person_id=person_id),
             url_for("profile.basics", person_id=person_id),
-            url_for("offline.offline_page"), url_for("offline.outbox")]
-    for section in SECTIONS.values():
-        if section.slug == "basics":
-            continue
-        if section.in_overview:
-            urls.append(url_for("profile.section", person_id=person_id, slug=section.slug))
-        urls.append(url_for("profile.new", person_id=person_id, slug=section.slug))
-        for record in store.records(person_id, section.record_type):
-            urls.append(url_for("profile.edit", person_id=person_id, slug=section.slug,
-                                record_id=record["id"]))
-    for goal in store.records(person_id, "goal"):
-        urls.append(url_for("profile.new", person_id=person_id, slug="steps",
-                            goal_id=goal["id"]))
-    return urls
+            *(url_for("profile.section", person_id=person_id, slug=section.slug)
+              for section in SECTIONS.values() if section.in_overview and section.slug != "basics"),
+            url_for("offline.forms", person_id=person_id),
+            url_for("offline.outbox"), url_for("offline.offline_page")]
 
 
-def pack_version(person_id: str) -> str:
-    """A short fingerprint of a person's offline pack as this session would get it.
+def pack_stamp() -> str:
+    """What every kept page of this session depends on besides the person's entries.
 
-    It changes when the kept pages may have: a new build, any change to the
-    profile (by anyone), another list of pages, another language, Dutch side
-    by side, a new session (the pages' form tokens). A page carries it, and the
-    phone refreshes its pack when it differs from the one it kept.
+    A new build, another language, Dutch side by side, a new session (the pages'
+    form tokens) or a change to places, staff names or work rules (the site's
+    version) makes it another stamp. Pages carry it; the phone refreshes its pack
+    when it differs from the one it kept, or when its pull of the person's changes
+    goes past the pack's change number (see /sync/pack).
     """
-    parts = [build_version(), str(get_store().last_seq(person_id)), str(get_locale()),
-             "side-by-side" if side_by_side() else "", session_marker(),
-             *pack_urls(person_id)]
-    # On g for the page's ETag, which leaves it out (see page_cache.page_etag).
-    g.pack_version = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:12]
-    return g.pack_version
+    if "pack_stamp" not in g:
+        g.pack_stamp = digest([build_version(), str(get_store().site_version()),
+                               str(get_locale()), "side-by-side" if side_by_side() else "",
+                               session_marker()], length=12)
+    return g.pack_stamp
+
+
+# The kept pages (pack_urls) by endpoint, and whether they show the person's entries:
+# then their ETag follows the person's last change, and today's date (the work advice
+# and hour totals change with it).
+KEPT_PAGES = {"profile.overview": True, "profile.basics": True, "profile.section": True,
+              "offline.forms": False, "offline.outbox": False, "offline.offline_page": False}
+
+
+def kept_page_tag(endpoint: str, view_args: dict, query: bytes = b"") -> str | None:
+    """The ETag of a kept page as this session would get it, made from what the page
+    depends on (a few cheap look-ups, not the page); None for any other page."""
+    shows_entries = KEPT_PAGES.get(endpoint)
+    if shows_entries is None or g.get("user") is None:
+        return None
+    depends_on = [pack_stamp()]
+    person_id = view_args.get("person_id")
+    if person_id is not None:
+        store = get_store()
+        # Who may no longer see the person gets the page's own answer (a 404), never a 304.
+        if not can_see(store, current_actor(), person_id):
+            return None
+        # The forms page shows whose profile it is to a volunteer, never entries.
+        if shows_entries or person_id != g.user["id"]:
+            depends_on += [str(last_change(person_id)), date.today().isoformat()]
+    return page_tag(endpoint, view_args, query, depends_on)
+
+
+def last_change(person_id: str) -> int:
+    """The person's last change number, looked up once per request."""
+    seqs = g.setdefault("last_changes", {})
+    if person_id not in seqs:
+        seqs[person_id] = get_store().last_seq(person_id)
+    return seqs[person_id]
+
+
+@bp.before_app_request
+def unchanged_kept_page():
+    """Answer a kept page's "has it changed?" before drawing it: a 304 when it has not.
+
+    The page itself gets the same tag (page_cache.mark_page), and, when it shows the
+    person's entries, says which change it shows (``data-seq``).
+    """
+    if request.method != "GET" or is_fragment_request():
+        return None
+    tag = kept_page_tag(request.endpoint or "", request.view_args or {}, request.query_string)
+    if tag is None:
+        return None
+    person_id = (request.view_args or {}).get("person_id")
+    if KEPT_PAGES[request.endpoint] and person_id:
+        g.page_seq = last_change(person_id)
+    return not_modified(tag)
 
 
 @bp.app_context_processor
 def pack_helpers():
-    """``pack_version`` for the page context that the offline module reads."""
-    return {"pack_version": pack_version}
+    """What the page context that the offline module reads needs."""
+    return {"pack_stamp": pack_stamp}
 
 
 @bp.get("/sync/pack")
 @login_required("refugee", "volunteer")
 def pack():
-    """The offline pack: the pages of a profile the phone should keep, and their version."""
+    """The offline pack: the pages of a profile the phone should keep, and their version.
+
+    The version is the stamp the pages carry and the person's last change number
+    (``seq``): the phone's pull says when its pack is behind.
+    """
     if (refused := _sync_guard()) is not None:
         return refused
-    person_or_404(request.args.get("person", ""))
-    return jsonify({"version": pack_version(request.args["person"]),
-                    "urls": pack_urls(request.args["person"])})
+    person_id = request.args.get("person", "")
+    person_or_404(person_id)
+    urls = pack_urls(person_id)
+    adapter = current_app.url_map.bind("")
+    # Each page's tag, as the page would answer: the worker asks only for pages whose
+    # kept copy has another one, so a refresh with nothing changed is this answer alone.
+    tags = {url: kept_page_tag(*adapter.match(url, method="GET")) for url in urls}
+    seq = last_change(person_id)
+    # Where the app's start leads (the server redirects it): with no network the
+    # phone answers it itself, once that page is kept.
+    return jsonify({"version": f"{pack_stamp()}-{seq}", "stamp": pack_stamp(), "seq": seq,
+                    "urls": urls, "tags": tags,
+                    "start": url_for("auth.index"), "home": home_for(g.user)})
+
+
+@bp.get("/people/<person_id>/forms")
+@login_required("refugee", "volunteer", "coach")
+def forms(person_id: str):
+    """An empty form of every kind of entry, each in a <template>, for the phone to keep.
+
+    Offline, the service worker answers the URL of an entry's form (to add one, or to
+    change one it never kept a page of) with this page, and static/js/forms.js shows
+    the form that URL asks for, filled in from the entry's data on the phone. The long
+    option lists (skills, occupations, countries, languages) travel once, here.
+    """
+    from pwa.profile import SECTIONS, FormOptions, can_edit, editable_fields, new_entry_data
+
+    person = person_or_404(person_id)
+    if not can_edit(person):
+        abort(403)  # as the forms it holds: coaches comment, they do not fill in
+    # The goals a step can belong to are the phone's to fill in (they change with the
+    # entries, this page does not); no form here offers a place.
+    offered = FormOptions(locations=[], goals=[])
+    kinds = []
+    # Every section's entries but the basics (a kept page of its own), steps included:
+    # their forms are at /people/<id>/<slug>/new and /people/<id>/<slug>/<entry id>.
+    for section in SECTIONS.values():
+        if section.slug == "basics":
+            continue
+        record_type = section.record_type
+        fields = editable_fields(record_type)
+        form = render_template("profile/_form.html", person=person, section=section,
+                               record=None, data=new_entry_data(record_type), errors={},
+                               fields=fields, offered=offered, conflicts=[], query="")
+        # Fields naming another entry (a step's goal): its type and the field that titles it.
+        refs = {f.name: [f.spec.record_type, RECORD_TYPES[f.spec.record_type].title[0]]
+                for f in fields if f.kind.startswith("ref:")}
+        kinds.append({"slug": section.slug, "section": section, "form": Markup(form),  # noqa: S704
+                      "refs": json.dumps(refs)})
+    # Its text says there is no connection until a form is shown: its button leads home.
+    home = home_for(g.user) if g.user["role"] == "refugee" else None
+    return render_template("profile/forms.html", person=person, kinds=kinds, home=home)
 
 
 @bp.get("/outbox")
 @login_required()
 def outbox():
     """Unsent and refused changes on this device (filled in by the offline module)."""
-    return render_template("offline/outbox.html")
+    return render_template("offline/outbox.html", moment=moment_format())
+
+
+def moment_format() -> dict:
+    """How the reader's language writes a moment ("1 december 2026, 07:13"), for the phone.
+
+    From Babel (CLDR), not the phone: Chromium's Intl lacks several of our
+    languages (ti, so, ps, ckb, ku) and writes those in the phone's default language,
+    often as American English ("12/1/2026, 7:13:28 AM").
+    """
+    locale = get_locale()
+    pattern = (locale.datetime_formats["medium"]
+               .replace("{1}", locale.date_formats["long"].pattern)
+               .replace("{0}", locale.time_formats["short"].pattern))
+    months = locale.months["format"]
+    return {"pattern": pattern, "months": [months["wide"][m] for m in range(1, 13)],
+            "months_short": [months["abbreviated"][m] for m in range(1, 13)],
+            "periods": [locale.day_periods["format"]["abbreviated"][p] for p in ("am", "pm")]}
 
 
 @bp.get("/offline")
 def offline_page():
     """Shown when a page is not on the phone and there is no network."""
-    return render_template("offline/offline.html")
+    # Its button leads home only where home is kept: a refugee's own profile.
+    home = home_for(g.user) if g.user and g.user["role"] == "refugee" else None
+    return render_template("offline/offline.html", home=home)
 
 
 @bp.get("/sw.js")
 def service_worker():
-    """The service worker, from the root so it controls every page."""
-    source = (ROOT / "static" / "sw.js").read_text()
-    shell = [url_for("static", filename=name) for name in SHELL_ASSETS]
-    body = (source.replace("__VERSION__", build_version())
-            .replace("__SHELL__", json.dumps(shell + [url_for("offline.offline_page")])))
-    response = Response(body, mimetype="text/javascript")
-    # Browsers check for a new worker on navigation; never let a cache hide one.
+    """The service worker, from the root so it controls every page.
+
+    Browsers check for a new one on navigation: its ETag is the build's version, so
+    the check costs a 304 until a new version ships.
+    """
+    tag = build_version()
+    if request.if_none_match.contains_weak(tag):
+        response = Response(status=304, mimetype="text/javascript")
+    else:
+        source = (ROOT / "static" / "sw.js").read_text()
+        shell = [url_for("static", filename=name) for name in SHELL_ASSETS]
+        response = Response(
+            source.replace("__VERSION__", tag)
+            .replace("__SHELL__", json.dumps(shell + [url_for("offline.manifest"),
+                                                      url_for("offline.offline_page")])),
+            mimetype="text/javascript")
+    response.set_etag(tag, weak=True)
+    # Never let a cache hide a new worker: always ask (a 304 when it is the same).
     response.headers["Cache-Control"] = "no-cache"
     return response
 
@@ -217,27 +372,26 @@ def service_worker():
 @bp.get("/manifest.webmanifest")
 def manifest():
     """The web app manifest: installable, standalone, in the user's language."""
-    icon = lambda name, size, purpose="any": {  # noqa: E731
+    icon = lambda name, size, purpose: {  # noqa: E731
         "src": url_for("static", filename=f"icons/{name}"), "sizes": size,
         "type": "image/png" if name.endswith(".png") else "image/svg+xml", "purpose": purpose}
     data = {
         "name": "Talentkaart",
         "short_name": "Talentkaart",
         "description": _("Your skills, languages and plans, on your own phone."),
-        "lang": str(g.get("locale_code") or "nl"),
+        "lang": html_lang(),
         "start_url": "/?source=pwa",
         "scope": "/",
         "display": "standalone",
         "background_color": "#ffffff",
         "theme_color": "#0b3f6b",
-        "icons": [icon("icon-192.png", "192x192"), icon("icon-512.png", "512x512"),
-                  icon("maskable-192.png", "192x192", "maskable"),
-                  icon("maskable-512.png", "512x512", "maskable"),
-                  icon("icon.svg", "any")],
+        "icons": [icon(*spec) for spec in MANIFEST_ICONS],
     }
     response = current_app.response_class(json.dumps(data, ensure_ascii=False),
                                           mimetype="application/manifest+json")
-    return response
+    # The phone keeps it with the shell and asks whether it changed (a 304 when not).
+    response.set_etag(digest([build_version(), data["lang"]]), weak=True)
+    return response.make_conditional(request)
 
 
 @bp.route("/people/<person_id>/upload", methods=["GET", "POST"])

@@ -6,8 +6,11 @@ headers and an ETag let it do that cheaply and safely:
 - ``X-Talentkaart-User`` on every HTML answer says who is signed in (``none``
   when nobody is); the worker drops the kept pages when that changes, so a
   page of someone who signed out is never shown to the next person.
-- A weak ETag on signed-in users' pages lets the worker ask "has this page
-  changed since my copy?" and get a 304 without a body when it has not.
+- A weak ETag on the kept pages says which version of a page a copy is. It is made
+  from what the page depends on (``page_tag``), without drawing the page: a
+  request whose If-None-Match has it gets a 304 at once, and the pack's list
+  (/sync/pack) carries each page's tag, so the worker asks only for the pages
+  whose tag is not the one it kept.
 
 A flash message ("Saved.") is for the one page the person sees next, never for
 a kept copy: the worker marks the copies it fetches in the background with
@@ -19,19 +22,14 @@ worker keeps a copy fetched that way instead, and no 304 can stand in for the pa
 from __future__ import annotations
 
 import hashlib
-import re
 
 from flask import Response, current_app, g, get_flashed_messages, request, session
 from flask_wtf.csrf import generate_csrf
+from werkzeug.http import quote_etag, unquote_etag
 
 USER_HEADER = "X-Talentkaart-User"
-PACK_HEADER = "X-Talentkaart-Pack"
 KEEP_HEADER = "X-Talentkaart-Keep"
 FLASH_HEADER = "X-Talentkaart-Flash"
-
-# Hidden ids made fresh each time a form is shown (profile.new_op_id); the
-# offline module replaces them on the phone anyway, so they are not content.
-FRESH_ID = re.compile(r'(<input\b[^>]*\bname="(?:op_id|record_id)"[^>]*\bvalue=")[^"]*"')
 
 # A 304 has no body, so nothing for these to protect; the kept copy has its own.
 NOT_ON_304 = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy",
@@ -45,21 +43,35 @@ def session_marker() -> str:
     return hashlib.sha256(session[field].encode()).hexdigest()[:12]
 
 
-def page_etag(body: str) -> str:
-    """A tag for what a page shows, leaving out what differs on every request.
+def digest(parts: list[str], length: int = 24) -> str:
+    """A short hex digest of ``parts`` (which never contain a newline)."""
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:length]
 
-    The form token is signed with a timestamp, so it is replaced by the session's
-    marker: a copy from this session stays valid, one from an old session does not.
-    The pack version is left out too (it changes with every saved entry; the
-    worker writes the current one into its copy, from ``X-Talentkaart-Pack``).
+
+def page_tag(endpoint: str, view_args: dict, query: bytes, depends_on: list[str]) -> str:
+    """The ETag of a page, as its header says it (weak): from what it depends on
+    (``depends_on``), the page's endpoint, arguments and query, and who asks."""
+    user = g.user
+    return quote_etag(digest([endpoint, repr(sorted(view_args.items())), query.decode("latin-1"),
+                              user["id"], user["role"], *depends_on]), weak=True)
+
+
+def flash_waiting() -> bool:
+    """Whether this page would show (and use up) a flash message."""
+    return request.headers.get(KEEP_HEADER) != "1" and bool(session.get("_flashes"))
+
+
+def not_modified(tag: str) -> Response | None:
+    """A 304 for ``tag`` when the request's If-None-Match has it, else None.
+
+    Never while a message waits in the session: the page that shows it is new.
     """
-    token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
-    if token:
-        body = body.replace(token, session_marker())
-    if g.get("pack_version"):
-        body = body.replace(g.pack_version, "")
-    body = FRESH_ID.sub(r'\1"', body)
-    return hashlib.sha256(body.encode()).hexdigest()[:24]
+    g.page_etag = tag
+    if flash_waiting() or not request.if_none_match.contains_weak(unquote_etag(tag)[0]):
+        return None
+    response = current_app.response_class(status=304)
+    response.headers["ETag"] = tag
+    return response
 
 
 def page_flashes() -> list[tuple[str, str]]:
@@ -76,7 +88,7 @@ def _signed_in() -> str:
     user = g.get("user")
     if user is None:
         return "none"
-    if session.get("shared"):
+    if user.get("shared_session"):
         # The server signs a shared device out after this long; the worker stops
         # showing kept pages after it too, even with no network to ask.
         return f"{user['id']}; idle={current_app.config['SHARED_DEVICE_IDLE_MINUTES'] * 60}"
@@ -84,25 +96,22 @@ def _signed_in() -> str:
 
 
 def mark_page(response: Response) -> Response:
-    """Say whose an HTML answer is; tag a signed-in page and answer 304 if it is unchanged.
+    """Say whose an HTML answer is; give a kept page the tag it was drawn for.
 
     A page showing a flash message is said to be one instead, and never tagged.
+    Any 304 sheds the headers that only protect a body.
     """
+    if response.status_code == 304:
+        for name in NOT_ON_304:
+            response.headers.pop(name, None)
     if request.endpoint == "static" or response.mimetype != "text/html":
         return response
     response.headers[USER_HEADER] = _signed_in()
     if g.get("showed_flash"):
         response.headers[FLASH_HEADER] = "1"
         return response
-    if (g.get("user") is None or request.method != "GET" or response.status_code != 200
-            or response.is_streamed):
-        return response
-    if g.get("pack_version"):
-        response.headers[PACK_HEADER] = g.pack_version
-    response.set_etag(page_etag(response.get_data(as_text=True)), weak=True)
-    # Cache-Control stays no-store: only the worker, which asks on purpose, sees a 304.
-    response.make_conditional(request)
-    if response.status_code == 304:
-        for name in NOT_ON_304:
-            response.headers.pop(name, None)
+    if (g.get("page_etag") and request.method == "GET" and response.status_code == 200
+            and not response.is_streamed):
+        # Cache-Control stays no-store: only the worker, which asks on purpose, sees a 304.
+        response.headers["ETag"] = g.page_etag
     return response

@@ -1,6 +1,12 @@
 // Talentkaart service worker, served from /sw.js so it controls every page.
 // The server fills in VERSION (a hash of assets, templates and translations)
 // and SHELL; each build gets its own caches and the old ones are removed.
+//
+// It keeps the app shell, and the signed-in person's "offline pack": the few pages
+// /sync/pack lists (their profile's start, basics, section lists, the outbox, and one
+// page with an empty form of each kind). Their entries travel as data, kept by the
+// pages' own modules (static/js/records.js), and offline an entry's form is the kept
+// forms page, filled in from that data (static/js/forms.js).
 const VERSION = "__VERSION__";
 const SHELL = __SHELL__;
 const SHELL_CACHE = `shell-${VERSION}`;
@@ -9,30 +15,73 @@ const NETWORK_TIMEOUT_MS = 4000;
 // Who the kept pages belong to; never a real page (see pagesFor).
 const OWNER_KEY = "/sw-owner";
 const USER_HEADER = "X-Talentkaart-User";
-const PACK_HEADER = "X-Talentkaart-Pack";
 // A flash message ("Saved.") is for the page the person sees next, never for a
 // kept copy: copies fetched to keep say so (the server then shows no message
 // and leaves it for that page), and a page that showed one says so.
 const KEEP_HEADER = "X-Talentkaart-Keep";
 const FLASH_HEADER = "X-Talentkaart-Flash";
+// The address of an entry's form (/people/<id>/<section>/new or .../<entry id>), and
+// the kept page that stands in for it offline (pwa/offline.py forms).
+const ENTRY_FORM = /^\/people\/([^/]+)\/[^/]+\/[^/]+$/;
+const formsPage = (person) => `/people/${person}/forms`;
 
-// Install: keep the app shell, and re-fetch the profile pages the previous
-// version kept, rendered by the new templates. If that fails (offline), the
-// install fails and the old version keeps working: nobody is stranded.
+// Install: keep the app shell, and re-fetch the pages the previous version kept,
+// drawn by the new templates. If any cannot be fetched (offline), the install
+// fails and the old version, with its pages, keeps working: the browser tries
+// again later, and nobody is stranded.
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
-    const shell = await caches.open(SHELL_CACHE);
-    // Without cookies: the shell's "no connection" page must be nobody's page.
-    await shell.addAll(SHELL.map((url) => new Request(url, { credentials: "omit" })));
-    for (const name of await caches.keys()) {
-      if (!name.startsWith("pages-") || name === PAGES_CACHE) continue;
-      const old = await caches.open(name);
-      for (const request of await old.keys()) {
-        if (new URL(request.url).pathname !== OWNER_KEY) await keep(request.url);
-      }
+    // Chromium's "auto preload" sends a navigation to the network itself while this
+    // worker starts, and our conditional request (a 304) would come on top of that
+    // whole page. Routing navigations to the fetch handler on purpose turns it off.
+    try {
+      await event.addRoutes?.({ condition: { requestMode: "navigate" }, source: "fetch-event" });
+    } catch { /* a browser without static routing has no auto preload either */ }
+    try {
+      await keepShell();
+      const results = await inBatches(await previouslyKept(), (url) => keep(url));
+      if (results.includes("failed")) throw new Error("kept pages not refreshed");
+    } catch (error) {
+      // What this version kept so far goes: the old version's caches stay as they are.
+      await Promise.all([caches.delete(SHELL_CACHE), caches.delete(PAGES_CACHE)]);
+      throw error;
     }
   })());
 });
+
+// Fingerprinted files ("?v=<hash>") an older version already has are copied, not
+// downloaded again: htmx and the CSS cost their bytes once per version of the file.
+// The rest comes without cookies: the shell's "no connection" page must be nobody's.
+async function keepShell() {
+  const shell = await caches.open(SHELL_CACHE);
+  await Promise.all(SHELL.map(async (url) => {
+    const kept = new URL(url, self.location.origin).search
+      && (await caches.match(url, { ignoreVary: true }));
+    await shell.put(url, kept || (await fetchOk(new Request(url, { credentials: "omit" }))));
+  }));
+}
+
+async function fetchOk(request) {
+  const response = await fetch(request);
+  if (!response.ok) throw new Error(`${request.url}: ${response.status}`);
+  return response;
+}
+
+// The pages an older version keeps: not the owner's note, nor where the start
+// leads (the next pack says that again), nor an entry's form (never kept now).
+async function previouslyKept() {
+  const urls = new Set();
+  for (const name of await caches.keys()) {
+    if (!name.startsWith("pages-") || name === PAGES_CACHE) continue;
+    const old = await caches.open(name);
+    for (const request of await old.keys()) {
+      const { pathname } = new URL(request.url);
+      const page = pathname !== OWNER_KEY && !ENTRY_FORM.test(pathname);
+      if (page && (await old.match(request)).ok) urls.add(request.url);
+    }
+  }
+  return [...urls];
+}
 
 // Activate: drop caches of older builds. The first install takes control at
 // once; an update only activates after the person agreed (see skip-waiting).
@@ -47,9 +96,10 @@ self.addEventListener("activate", (event) => {
 self.addEventListener("message", (event) => {
   const message = event.data || {};
   if (message.type === "skip-waiting") self.skipWaiting();
+  if (message.type === "claim") event.waitUntil(self.clients.claim());
   if (message.type === "cache-pages") {
     // The page learns on its own channel whether every page is kept now.
-    event.waitUntil(cachePagesOnce(message.urls || []).then((kept) => event.ports[0]?.postMessage({ kept })));
+    event.waitUntil(cachePagesOnce(message).then((kept) => event.ports[0]?.postMessage({ kept })));
   }
   if (message.type === "clear-pages") {
     signedOut += 1;
@@ -82,13 +132,18 @@ function pagesFor(response, asked) {
   return run;
 }
 
-// Counts sign-outs through our button. A page asked for before one (a slow
-// refresh still on its way) may arrive after the next person signed in: it
-// must not make its owner the owner again.
+// Counts sign-outs through our button, and the pack refreshes begun. A page
+// asked for before either (a slow refresh still on its way) is out of date
+// when it arrives: it must not make its owner the owner again (the next
+// person may have signed in), nor replace the copy a newer refresh brings
+// (another language, a new entry).
 let signedOut = 0;
+let packs = 0;
+const ticket = () => ({ signedOut, packs });
+const outdated = (asked) => asked.signedOut !== signedOut || asked.packs !== packs;
 
 async function claim(who, asked) {
-  if (who === undefined || (who && asked !== signedOut)) return null;
+  if (who === undefined || (who && outdated(asked))) return null;
   const owner = await readOwner();
   if (!who || owner?.user !== who.user) await caches.delete(PAGES_CACHE);
   if (!who) return null;
@@ -120,7 +175,7 @@ async function keptPage(url) {
 
 // ---- asking only for what changed ------------------------------------------
 
-// The request again, asking for the page only if it differs from the kept
+// The request again, asking for the answer only if it differs from the kept
 // copy. A navigation cannot be copied with new headers, so this is a plain
 // request; for a navigation its redirects stay the browser's to follow.
 function conditional(request, kept) {
@@ -133,81 +188,90 @@ function conditional(request, kept) {
 }
 
 // What to show for a network answer, keeping the page if it should be kept.
-// A 304 is never shown as such: it means the kept copy is still right.
+// A 304 means the kept copy is right as it is (its tag covers everything it
+// shows, the pack's stamp included): it is never shown as such.
 async function settle(response, key, kept, keepIt, asked) {
   if (response.status === 304) await response.arrayBuffer(); // empty; read, the request is done
   const cache = await pagesFor(response, asked);
-  if (kept && response.status === 304) return refreshed(cache, key, kept, response);
+  if (kept && response.status === 304) return kept;
   if (cache && keepIt && response.ok && !response.redirected && !response.headers.has(FLASH_HEADER)) {
-    await store(cache, key, response.clone());
+    await store(cache, key, response.clone(), asked);
   }
   return response;
 }
 
-// A full phone must not stop a page from showing: keeping it is a bonus.
-async function store(cache, key, response) {
+// A full phone must not stop a page from showing: keeping it is a bonus. A
+// page's ticket is checked right before writing, with nothing to wait for between.
+async function store(cache, key, response, asked) {
+  if (asked && outdated(asked)) return;
   try { await cache.put(key, response); } catch { /* quota: the network copy still shows */ }
-}
-
-// The server leaves the pack version out of the ETag (it changes with every
-// saved entry; most pages do not), so an unchanged page may carry an old
-// one: write in the current version, so the offline module sees it.
-async function refreshed(cache, key, kept, response) {
-  const version = response.headers.get(PACK_HEADER);
-  if (!version || kept.headers.get(PACK_HEADER) === version) return kept;
-  const body = (await kept.text())
-    .replace(/data-pack-version="[^"]*"/, `data-pack-version="${version}"`);
-  const headers = new Headers(kept.headers);
-  headers.set(PACK_HEADER, version);
-  headers.delete("Content-Length"); // the kept body is no longer the one that was sent
-  headers.delete("Content-Encoding");
-  const copy = new Response(body, { status: kept.status, statusText: kept.statusText, headers });
-  if (cache) await store(cache, key, copy.clone());
-  return copy;
 }
 
 // ---- the offline pack --------------------------------------------------------
 
-// Keep one page of the pack (true when it is kept and current).
-async function keep(url) {
+// Keep one page of the pack: "kept" (and current), "gone" (not a page of the
+// signed-in person now: signed out, no longer theirs) or "failed" (no network,
+// or the server could not answer now: what was kept stays).
+async function keep(url, asked = ticket()) {
+  if (outdated(asked)) return "failed";
   try {
-    const asked = signedOut;
     const kept = await keptPage(url);
     const request = new Request(url, { credentials: "same-origin", cache: "no-store",
       headers: { [KEEP_HEADER]: "1" } });
     const response = await settle(await fetch(conditional(request, kept)), url, kept, true, asked);
+    if (response.status >= 500) return "failed";
     // A redirect means "signed out": never keep the sign-in page as a profile page.
-    return response.ok && !response.redirected;
+    return response.ok && !response.redirected ? "kept" : "gone";
   } catch {
-    return false; // offline: keep what we had
+    return "failed";
   }
 }
 
-// Counts the packs asked for: only the newest one knows which pages are gone.
-let packs = 0;
+// A few at a time: a cheap phone on a weak network should not choke.
+async function inBatches(items, work, stop = () => false) {
+  const results = [];
+  for (let i = 0; i < items.length && !stop(); i += 4) {
+    results.push(...(await Promise.all(items.slice(i, i + 4).map(work))));
+  }
+  return results;
+}
 
-async function cachePages(urls) {
+// Keep every page of a pack. The pack says each page's tag (the ETag it answers
+// with now): a kept copy with that tag is current, and only the others are asked
+// for, so a refresh with nothing changed asks for no page at all. A newer refresh
+// outdates this one: it stops, and keeps nothing more (the newer one goes on).
+async function cachePages({ urls = [], tags = {}, start, home }) {
   const own = urls.map((url) => new URL(url, self.location.origin))
     .filter((url) => url.origin === self.location.origin);
-  const asked = signedOut;
-  const pack = ++packs;
-  let kept = true;
-  // A few at a time: a cheap phone on a weak network should not choke.
-  for (let i = 0; i < own.length; i += 4) {
-    const results = await Promise.all(own.slice(i, i + 4).map((url) => keep(url.href)));
-    kept = kept && results.every(Boolean);
-  }
-  // Only a refresh that reached every page may drop any: offline, or signed
-  // out half-way, everything kept stays.
-  if (kept && pack === packs && asked === signedOut) await dropUnlisted(own);
-  return kept;
+  packs += 1;
+  const asked = ticket();
+  const current = async (url) => {
+    const tag = tags[url.pathname + url.search];
+    const kept = tag && (await keptPage(url.href));
+    return kept && kept.headers.get("ETag") === tag ? "kept" : keep(url.href, asked);
+  };
+  const results = await inBatches(own, current, () => outdated(asked));
+  // Only the newest refresh, having reached every page, may drop any: offline,
+  // or signed out half-way, everything kept stays.
+  if (results.length < own.length || results.some((r) => r !== "kept") || outdated(asked)) return false;
+  await dropUnlisted(own);
+  await keepStart(start, home, own, asked);
+  return true;
 }
 
-// The kept pages of the pack's person that it no longer lists: the edit page
-// of an entry deleted here or elsewhere must not open offline any more. An
-// entry made offline and not sent yet needs none of them (it is changed in the
-// "new" form, as a draft). Variants with a query the pack does not list go too;
-// offline, the page without the query stands in for them (see page).
+// The app starts at "/" (the manifest's start URL only adds a query), which
+// the server redirects to the person's home. With no network the phone has to
+// know that itself: a kept redirect, once the home is kept.
+async function keepStart(start, home, own, asked) {
+  if (!start || !own.some((url) => url.pathname + url.search === home)) return;
+  const origin = self.location.origin;
+  await store(await caches.open(PAGES_CACHE), new URL(start, origin).href,
+    Response.redirect(new URL(home, origin).href, 303), asked);
+}
+
+// The kept pages of the pack's person that it no longer lists (a page an older
+// pack listed), and variants with a query: offline, the page without the query
+// stands in for them (see standIn).
 async function dropUnlisted(urls) {
   const listed = new Set(urls.map((url) => url.pathname + url.search));
   const people = new Set(urls.map((url) => url.pathname.match(/^\/people\/[^/]+\//)?.[0])
@@ -222,22 +286,20 @@ async function dropUnlisted(urls) {
 }
 
 // Two tabs, or a page that reloads while its refresh runs, ask for the same
-// pack: fetch it once and answer both.
+// pack: fetch it once and answer both. A pack of another version (another
+// language, a new entry) is a refresh of its own, never merged into one that
+// began before: that one's pages may be out of date.
 const running = new Map();
-function cachePagesOnce(urls) {
-  const key = JSON.stringify(urls);
+function cachePagesOnce(pack) {
+  const key = pack.version;
   if (!running.has(key)) {
-    const run = cachePages(urls).finally(() => { if (running.get(key) === run) running.delete(key); });
+    const run = cachePages(pack).finally(() => { if (running.get(key) === run) running.delete(key); });
     running.set(key, run);
   }
   return running.get(key);
 }
 
 // ---- answering the pages' requests ------------------------------------------
-
-function isPersonalPage(url) {
-  return url.pathname.startsWith("/people/") || url.pathname === "/outbox" || url.pathname === "/offline";
-}
 
 function withTimeout(promise, ms) {
   return new Promise((resolve, reject) => {
@@ -247,19 +309,35 @@ function withTimeout(promise, ms) {
   });
 }
 
+// With no network, what stands in for a page that is not kept: a list's later
+// page is its first page; an entry's form is the kept forms page, answered as
+// this address's own page (so the address bar and htmx keep the entry's address).
+async function standIn(url) {
+  if (url.search) {
+    const first = await keptPage(url.origin + url.pathname);
+    if (first) return first;
+  }
+  const person = url.pathname.match(ENTRY_FORM)?.[1];
+  const forms = person && (await keptPage(url.origin + formsPage(person)));
+  if (!forms) return undefined;
+  const { status, statusText, headers } = forms;
+  return new Response(forms.body, { status, statusText, headers });
+}
+
 // Pages: network first (fresh when possible, and only what changed since the
-// kept copy), the kept copy when there is no network.
+// kept copy), the kept copy when there is no network. Only the pack's pages are
+// kept (a page is kept once a refresh kept it); an entry's form never is.
 async function page(request, url, later) {
   const key = url.origin + url.pathname + url.search;
   // An htmx fragment is not a page: never store it under the page's URL.
   const fragment = request.headers.get("HX-Request") && !request.headers.get("HX-Boosted");
-  const asked = signedOut;
+  const asked = ticket();
   const kept = fragment ? undefined : await keptPage(key);
   let response;
   try {
     response = await withTimeout(fetch(conditional(request, kept)), NETWORK_TIMEOUT_MS);
   } catch (error) {
-    const copy = kept || (!fragment && url.search && (await keptPage(url.origin + url.pathname)));
+    const copy = kept || (!fragment && (await standIn(url)));
     if (copy) return copy;
     if (request.mode === "navigate" || request.headers.get("HX-Boosted")) {
       // The person's own "no connection" page if we keep one, else the shell's (nobody's).
@@ -269,7 +347,7 @@ async function page(request, url, later) {
     }
     throw error;
   }
-  const keepIt = !fragment && isPersonalPage(url);
+  const keepIt = Boolean(kept);
   const shown = await settle(response, key, kept, keepIt, asked);
   // A page with a message is shown once and not kept (a kept copy would say
   // "Saved." each time it is opened offline): keep one without it instead.
@@ -277,18 +355,37 @@ async function page(request, url, later) {
   return shown;
 }
 
-// Fingerprinted assets never change under the same URL: cache first.
+// Fingerprinted assets never change under the same URL: cache first. Module
+// imports ("./outbox.js") carry no version query: the copy this build keeps
+// is the right one, also with no network.
 async function asset(request) {
-  const kept = await caches.match(request, { ignoreVary: true });
+  const unversioned = !new URL(request.url).search;
+  const kept = await caches.match(request, { ignoreVary: true, ignoreSearch: unversioned });
   if (kept) return kept;
   try {
     const response = await fetch(request);
-    if (response.ok) (await caches.open(SHELL_CACHE)).put(request, response.clone());
+    if (response.ok) store(await caches.open(SHELL_CACHE), request, response.clone());
     return response;
   } catch (error) {
-    // Module imports ("./outbox.js") carry no version query: any kept copy will do.
+    // Offline, a page an older build kept asks for its own version: this one will do.
     const any = await caches.match(request, { ignoreVary: true, ignoreSearch: true });
     if (any) return any;
+    throw error;
+  }
+}
+
+// The manifest speaks the person's language: asked for again when it changed
+// (a 304 when not), else the copy the shell keeps, so an installed app started
+// offline finds it.
+async function manifest(request) {
+  const kept = await caches.match(request, { cacheName: SHELL_CACHE, ignoreVary: true });
+  try {
+    const response = await withTimeout(fetch(conditional(request, kept)), NETWORK_TIMEOUT_MS);
+    if (kept && response.status === 304) return kept;
+    if (response.ok) store(await caches.open(SHELL_CACHE), request, response.clone());
+    return response;
+  } catch (error) {
+    if (kept) return kept;
     throw error;
   }
 }
@@ -300,6 +397,10 @@ self.addEventListener("fetch", (event) => {
   if (url.pathname.startsWith("/sync/") || url.pathname === "/sw.js") return;
   if (url.pathname.startsWith("/static/")) {
     event.respondWith(asset(request));
+    return;
+  }
+  if (request.destination === "manifest") {
+    event.respondWith(manifest(request));
     return;
   }
   if (request.mode === "navigate" || request.headers.get("HX-Request")) {

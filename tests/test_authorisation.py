@@ -126,6 +126,7 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "offline.device_key": {"POST": every(400)},
     "offline.pack": {"GET": every(403, anonymous=SIGNIN, refugee_a=400, refugee_b=400,
                                   volunteer_here=400, volunteer_elsewhere=400)},
+    "offline.forms": {"GET": profile_change(200)},
     "offline.outbox": {"GET": signed_in(200)},
     "offline.offline_page": {"GET": every(200)},
     "offline.service_worker": {"GET": every(200)},

@@ -1,11 +1,20 @@
-"""Conditional pages and the pack version: an unchanged page costs a 304, not the page."""
+"""The kept pages' ETags and the offline pack: an unchanged page costs a 304, not the page.
+
+A kept page's tag is made from what the page depends on (the build, the person's
+last change, the site's version, the language, the session, who asks) before the
+page is drawn: an unchanged page is answered at once, without rendering it.
+"""
 
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import pytest
+from flask import template_rendered
 
+from pwa import db as pwa_db
+from sync import protocol
 from sync.write import Actor, Operation, apply, new_id
 from tests.conftest import csrf_token
 from tests.test_bad_input import post_form
@@ -38,11 +47,48 @@ def etag(client, path):
     return response.headers["ETag"]
 
 
+def the_pack(client, person):
+    """What /sync/pack says for ``person``."""
+    response = client.get(f"/sync/pack?person={person['id']}", headers=SYNC)
+    assert response.status_code == 200
+    return response.json
+
+
 def pages(person):
-    """An overview, a list with a delete form per entry, and forms full of fresh ids."""
+    """The pages the phone keeps: they carry a tag."""
     pid = person["id"]
-    return [f"/people/{pid}/", f"/people/{pid}/skills/", f"/people/{pid}/skills/new",
-            f"/people/{pid}/basics", "/outbox", "/offline"]
+    return [f"/people/{pid}/", f"/people/{pid}/skills/", f"/people/{pid}/basics",
+            f"/people/{pid}/forms", "/outbox", "/offline"]
+
+
+def entry_pages(person):
+    """The kept pages that show the person's entries."""
+    pid = person["id"]
+    return [f"/people/{pid}/", f"/people/{pid}/skills/", f"/people/{pid}/basics"]
+
+
+def other_pages(person):
+    """The kept pages that show none of them."""
+    return [f"/people/{person['id']}/forms", "/outbox", "/offline"]
+
+
+class Traced:
+    """The SQL statements and templates a request runs (the test client's thread)."""
+
+    def __init__(self, app):
+        self.app, self.statements, self.templates = app, [], []
+
+    def __enter__(self):
+        pwa_db._connections.store.db.conn.set_trace_callback(self.statements.append)
+        template_rendered.connect(self._rendered, self.app)
+        return self
+
+    def _rendered(self, sender, template, context, **extra):
+        self.templates.append(template.name)
+
+    def __exit__(self, *exc):
+        pwa_db._connections.store.db.conn.set_trace_callback(None)
+        template_rendered.disconnect(self._rendered, self.app)
 
 
 def test_the_same_page_twice_has_the_same_etag(client, amina, store):
@@ -75,9 +121,25 @@ def test_an_unchanged_page_is_a_304_without_a_body(client, amina, store):
         assert response.status_code == 304, path
         assert response.data == b""
         assert response.headers["ETag"] == tag
+        # Whose it is, as on every page: the worker checks it on a 304 too.
+        assert response.headers["X-Talentkaart-User"] == amina["id"]
         # Still never kept by the browser's own cache (shared devices).
         assert response.headers["Cache-Control"] == "no-store"
         assert "Content-Security-Policy" not in response.headers
+
+
+def test_a_304_is_answered_without_drawing_the_page_or_reading_entries(app, client, amina,
+                                                                       store):
+    for _ in range(30):
+        add(store, amina)
+    for path in pages(amina):
+        tag = etag(client, path)
+        with Traced(app) as traced:
+            assert client.get(path, headers={"If-None-Match": tag}).status_code == 304
+        assert traced.templates == [], path
+        reads = [sql for sql in traced.statements if sql.lstrip().upper().startswith("SELECT")]
+        assert not [sql for sql in reads if "FROM records" in sql], (path, reads)
+        assert len(reads) <= 6, (path, reads)
 
 
 def test_a_whole_page_keeps_its_security_headers_and_is_not_cached_by_the_browser(client,
@@ -89,46 +151,84 @@ def test_a_whole_page_keeps_its_security_headers_and_is_not_cached_by_the_browse
     assert "Content-Security-Policy" in response.headers
 
 
-def test_a_change_to_the_profile_gives_the_pages_showing_it_a_new_etag(client, amina, store):
-    path = f"/people/{amina['id']}/skills/"
-    before = etag(client, path)
+def test_a_change_to_the_profile_gives_the_pages_showing_entries_a_new_etag(client, amina,
+                                                                           store):
+    before = {path: etag(client, path) for path in pages(amina)}
     add(store, amina)
-    after = client.get(path, headers={"If-None-Match": before})
+    path = f"/people/{amina['id']}/skills/"
+    after = client.get(path, headers={"If-None-Match": before[path]})
     assert after.status_code == 200
     assert "Weld metal" in after.get_data(as_text=True)
-    assert after.headers["ETag"] != before
+    for path in entry_pages(amina):
+        assert client.get(path, headers={"If-None-Match": before[path]}).status_code == 200
+    # The forms page (the biggest), the outbox and the offline page show no entry.
+    for path in other_pages(amina):
+        assert client.get(path, headers={"If-None-Match": before[path]}).status_code == 304
 
 
-def test_a_change_elsewhere_leaves_a_page_unchanged_and_tells_the_new_pack_version(client,
-                                                                                  amina, store):
-    path = f"/people/{amina['id']}/languages/"
-    first = client.get(path)
+def test_pages_that_show_entries_say_which_change_they_show(client, amina, store):
+    def shown(path):
+        html = client.get(path).get_data(as_text=True)
+        return re.search(r'data-seq="([^"]*)"', html).group(1)
+
+    for path in entry_pages(amina):
+        assert shown(path) == "0", path
     add(store, amina)
-    response = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
-    assert response.status_code == 304
-    version = response.headers["X-Talentkaart-Pack"]
-    assert version != first.headers["X-Talentkaart-Pack"]
-    assert f'data-pack-version="{version}"' in client.get(path).get_data(as_text=True)
+    seq = store.last_seq(amina["id"])
+    for path in entry_pages(amina):
+        assert shown(path) == str(seq), path
+    for path in other_pages(amina):
+        assert shown(path) == "", path
+
+
+def test_the_next_day_pages_showing_entries_are_new(client, amina, monkeypatch):
+    import pwa.offline
+
+    before = {path: etag(client, path) for path in pages(amina)}
+
+    class Tomorrow(date):
+        @classmethod
+        def today(cls):
+            return date.today() + timedelta(days=1)
+
+    monkeypatch.setattr(pwa.offline, "date", Tomorrow)
+    # Work advice and hour totals depend on the day.
+    for path in entry_pages(amina):
+        assert client.get(path, headers={"If-None-Match": before[path]}).status_code == 200
+    for path in other_pages(amina):
+        assert client.get(path, headers={"If-None-Match": before[path]}).status_code == 304
+
+
+def test_a_change_to_places_or_staff_names_gives_every_kept_page_a_new_etag(client, amina,
+                                                                          store, location):
+    before = {path: etag(client, path) for path in pages(amina)}
+    store.rename_location(location, "AZC Ter Apel (new)", "azc")
+    for path in pages(amina):
+        assert client.get(path, headers={"If-None-Match": before[path]}).status_code == 200
+    assert "AZC Ter Apel (new)" in client.get(f"/people/{amina['id']}/basics").get_data(
+        as_text=True)
 
 
 def test_a_new_session_gives_new_etags(client, amina, login):
-    path = f"/people/{amina['id']}/skills/new"
+    path = f"/people/{amina['id']}/forms"
     before = etag(client, path)
     client.post("/sign-out", data={"csrf_token": csrf_token(client, path)})
     login(amina)
-    # The old copy's form token belongs to the old session: it must be sent again.
+    # The old copy's form tokens belong to the old session: it must be sent again.
     assert client.get(path, headers={"If-None-Match": before}).status_code == 200
     assert etag(client, path) != before
 
 
 def test_another_language_gives_new_etags(client, amina):
     path = f"/people/{amina['id']}/"
-    before = etag(client, path)
+    before = {p: etag(client, p) for p in pages(amina)}
     client.post("/language", data={"locale": "nl", "next": path,
                                    "csrf_token": csrf_token(client, path)})
-    response = client.get(path, headers={"If-None-Match": before})
+    response = client.get(path, headers={"If-None-Match": before[path]})
     assert response.status_code == 200
     assert '<html lang="nl"' in response.get_data(as_text=True)
+    for p in pages(amina):
+        assert client.get(p, headers={"If-None-Match": before[p]}).status_code == 200, p
 
 
 def test_signed_out_a_kept_etag_still_leads_to_sign_in(client, amina):
@@ -150,6 +250,27 @@ def test_another_person_never_gets_a_304_for_a_page_they_may_not_see(app, amina,
     assert browser.get(path, headers={"If-None-Match": tag}).status_code == 404
 
 
+def test_a_volunteer_moved_elsewhere_gets_no_304_for_the_persons_pages(app, amina, make_user,
+                                                                     login, store,
+                                                                     other_location):
+    volunteer, _ = make_user("volunteer")
+    browser = login(volunteer, test_client=app.test_client())
+    tags = {path: etag(browser, path) for path in pages(amina)[:4]}
+    store.set_staff_locations(volunteer["id"], [other_location])
+    for path, tag in tags.items():
+        assert browser.get(path, headers={"If-None-Match": tag}).status_code == 404, path
+
+
+def test_only_the_kept_pages_carry_a_tag(client, amina, store):
+    record_id = add(store, amina)
+    pid = amina["id"]
+    # An entry's form is never kept (offline the forms page stands in for it).
+    for path in (f"/people/{pid}/skills/new", f"/people/{pid}/skills/{record_id}"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert "ETag" not in response.headers, path
+
+
 # -- whose page it is ----------------------------------------------------------------------
 
 def test_pages_say_who_is_signed_in(client, amina, app, make_user):
@@ -169,56 +290,141 @@ def test_a_shared_device_page_says_how_long_it_may_stay_idle(app, make_user):
     assert header == f"{user['id']}; idle=1800"
 
 
-# -- the pack version ----------------------------------------------------------------------
+# -- the pack ---------------------------------------------------------------------------------
 
-def pack_version(client, person):
-    """The version /sync/pack gives, after checking a page carries the same one."""
-    version = client.get(f"/sync/pack?person={person['id']}", headers=SYNC).json["version"]
+def stamp(client, person):
+    """The stamp /sync/pack gives, after checking a page carries the same one."""
+    pack = the_pack(client, person)
     html = client.get(f"/people/{person['id']}/").get_data(as_text=True)
-    assert re.search(r'data-pack-version="([^"]*)"', html).group(1) == version
-    return version
+    assert re.search(r'data-pack-version="([^"]*)"', html).group(1) == pack["stamp"]
+    assert pack["version"] == f"{pack['stamp']}-{pack['seq']}"
+    return pack["stamp"]
 
 
-def test_the_pack_version_stays_while_nothing_changes(client, amina):
-    assert pack_version(client, amina) == pack_version(client, amina)
+def test_the_pack_lists_a_few_pages_and_no_entry(client, amina, store):
+    add(store, amina)
+    pid = amina["id"]
+    assert the_pack(client, amina)["urls"] == [
+        f"/people/{pid}/", f"/people/{pid}/basics",
+        *(f"/people/{pid}/{slug}/" for slug in ("ambitions", "skills", "languages",
+                                                "education", "work", "volunteering", "plan")),
+        f"/people/{pid}/forms", "/outbox", "/offline"]
 
 
-def test_the_pack_version_changes_with_the_profile(client, amina, store):
-    before = pack_version(client, amina)
+def test_the_pack_says_each_pages_tag_as_the_page_answers_it(client, amina, store):
+    add(store, amina)
+    pack = the_pack(client, amina)
+    assert set(pack["tags"]) == set(pack["urls"])
+    for url in pack["urls"]:
+        assert pack["tags"][url] == etag(client, url), url
+        assert client.get(url, headers={"If-None-Match": pack["tags"][url]}).status_code == 304
+
+
+def test_the_pack_does_not_grow_with_the_entries(app, client, amina, make_user, login, store):
+    busy, _ = make_user("refugee", name="Veel Uren")
+    first = date.today() - timedelta(days=3000)
+    actor = Actor(busy["id"], "refugee")
+    for start in range(0, 3000, 200):
+        results = protocol.push(store, actor, [
+            {"op_id": new_id(), "person_id": busy["id"], "record_type": "volunteer",
+             "record_id": new_id(), "action": "put", "base_revision": 0,
+             "fields": {"date": (first + timedelta(days=n)).isoformat(),
+                        "organisation": "Voedselbank", "activity": f"Sorting food {n}",
+                        "hours": 2}} for n in range(start, start + 200)])
+        assert {r["status"] for r in results} == {"applied"}
+    browser = login(busy, test_client=app.test_client())
+    with Traced(app) as traced:
+        urls = the_pack(browser, busy)["urls"]
+    assert len(urls) == len(the_pack(client, amina)["urls"]) == 12
+    # Listing it reads no entry: its version is a stamp and a change number.
+    assert not [sql for sql in traced.statements if "FROM records" in sql]
+
+
+def test_the_pack_stamp_stays_while_nothing_changes(client, amina):
+    assert stamp(client, amina) == stamp(client, amina)
+
+
+def test_the_packs_change_number_follows_the_profile_and_its_stamp_does_not(client, amina,
+                                                                          store):
+    before = the_pack(client, amina)
     record_id = add(store, amina)
-    after = pack_version(client, amina)
-    assert after != before
+    after = the_pack(client, amina)
+    assert (after["stamp"], after["seq"]) == (before["stamp"], store.last_seq(amina["id"]))
+    assert after["version"] != before["version"]
     record = store.record(record_id)
     apply(store, Actor(amina["id"], "refugee"),
           Operation(new_id(), amina["id"], "skill", record_id, "put", record["revision"],
                     {**SKILL, "level": "4"}))
-    assert pack_version(client, amina) != after
+    assert the_pack(client, amina)["seq"] == after["seq"] + 1
 
 
-def test_the_pack_version_changes_with_the_language_and_side_by_side(client, amina):
+def test_the_pack_stamp_changes_with_the_language_and_side_by_side(client, amina):
     path = f"/people/{amina['id']}/"
-    versions = {pack_version(client, amina)}
+    stamps = {stamp(client, amina)}
     client.post("/language", data={"locale": "ar", "next": path,
                                    "csrf_token": csrf_token(client, path)})
-    versions.add(pack_version(client, amina))
+    stamps.add(stamp(client, amina))
     client.post("/side-by-side", data={"next": path, "csrf_token": csrf_token(client, path)})
-    versions.add(pack_version(client, amina))
-    assert len(versions) == 3
+    stamps.add(stamp(client, amina))
+    assert len(stamps) == 3
 
 
-def test_the_pack_version_changes_with_a_new_session(client, amina, login):
-    before = pack_version(client, amina)
+def test_the_pack_stamp_changes_with_a_new_session(client, amina, login):
+    before = stamp(client, amina)
     client.post("/sign-out", data={"csrf_token": csrf_token(client, "/outbox")})
     login(amina)
-    assert pack_version(client, amina) != before
+    assert stamp(client, amina) != before
 
 
-def test_staff_pages_carry_no_pack_version(app, amina, make_user, login):
+def test_staff_pages_carry_no_pack_stamp(app, amina, make_user, login):
     coach, _ = make_user("coach")
     browser = login(coach, test_client=app.test_client())
     response = browser.get(f"/people/{amina['id']}/")
     assert 'data-pack-version=""' in response.get_data(as_text=True)
-    assert "X-Talentkaart-Pack" not in response.headers
+
+
+# -- the forms page ------------------------------------------------------------------------------
+
+def test_the_forms_page_has_an_empty_form_of_every_kind_and_the_long_lists_once(client,
+                                                                                amina, store):
+    add(store, amina, "goal", {"title": "Become a nurse", "status": "planned"})
+    html = client.get(f"/people/{amina['id']}/forms").get_data(as_text=True)
+    slugs = re.findall(r'<template data-slug="([a-z]+)" data-record-type="([a-z]+)"', html)
+    assert slugs == [("ambitions", "ambition"), ("skills", "skill"), ("languages", "language"),
+                     ("education", "education"), ("work", "work"),
+                     ("volunteering", "volunteer"), ("plan", "goal"), ("steps", "step")]
+    assert html.count('data-new="yes"') == 8
+    assert html.count('value="skill.trades.welding"') == 1  # the skill list: once
+    # Which goals a step can belong to changes with the entries: the phone fills them in.
+    assert "Become a nurse" not in html
+    # Until the phone shows a form, the page says there is no connection.
+    assert "<title>No connection – Talentkaart</title>" in html
+
+
+# -- the service worker and the manifest ---------------------------------------------------------
+
+def test_the_service_worker_is_a_304_until_a_new_build(client, monkeypatch):
+    import pwa.offline
+
+    first = client.get("/sw.js")
+    assert first.status_code == 200 and first.headers["Cache-Control"] == "no-cache"
+    tag = first.headers["ETag"]
+    assert tag == f'W/"{pwa.offline.build_version()}"'
+    again = client.get("/sw.js", headers={"If-None-Match": tag})
+    assert (again.status_code, again.data) == (304, b"")
+    assert "Content-Security-Policy" not in again.headers
+    monkeypatch.setattr(pwa.offline, "build_version", lambda root=None: "0f0f0f0f0f0f0f0f")
+    new = client.get("/sw.js", headers={"If-None-Match": tag})
+    assert new.status_code == 200 and b"0f0f0f0f0f0f0f0f" in new.data
+
+
+def test_the_manifest_is_a_304_while_it_is_the_same(client):
+    tag = client.get("/manifest.webmanifest").headers["ETag"]
+    assert client.get("/manifest.webmanifest",
+                      headers={"If-None-Match": tag}).status_code == 304
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "nl"
+    assert client.get("/manifest.webmanifest",
+                      headers={"If-None-Match": tag}).status_code == 200
 
 
 # -- flash messages: for the page the person sees, never for a kept copy -------------------

@@ -4,14 +4,19 @@
 //   outbox instead of being lost, and the page shows it as "not yet sent";
 // - sends the outbox on start, when the network returns, after each save and
 //   every minute while the app is open (Background Sync is not everywhere);
-// - signs out only after the outbox is empty, or with the person's consent.
+// - signs out only after the outbox is empty, or with the person's consent;
+// - keeps the person's profile on the phone: a few pages (the "offline pack",
+//   kept by the service worker) and their entries as data (records.js), from
+//   which forms.js fills in an entry's form offline;
+// - says where the person stands: offline, and the profile kept on the phone
+//   (what waits to be sent is shown by unsent.js).
+import { problems } from "./checks.js";
+import { showKeptForm } from "./forms.js";
 import { allOps, discard, enqueue, forgetUser, getMeta, newId, setMeta, signUnsigned, syncNow } from "./outbox.js";
+import { cursorOf } from "./records.js";
+import { context, t } from "./text.js";
+import { entriesOf, render as renderUnsent, showErrors } from "./unsent.js";
 
-// htmx swaps the body without reloading this module: read the page's context
-// each time instead of once.
-const context = () => document.getElementById("tk-context")?.dataset || {};
-const strings = () => JSON.parse(context().strings || "{}");
-const locale = document.documentElement.lang || "nl";
 let userId = "";
 let personId = "";
 function readContext() {
@@ -21,22 +26,19 @@ function readContext() {
 readContext();
 
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-// Translated text from the server; plurals by CLDR category, like gettext.
-function t(key, params = {}) {
-  let text = strings()[key] ?? key;
-  if (typeof text === "object") {
-    const rule = new Intl.PluralRules(locale).select(params.count ?? 0);
-    text = text[rule] ?? text.other ?? Object.values(text)[0];
-  }
-  return text.replace(/%\((\w+)\)s/g, (_, name) => String(params[name] ?? ""));
-}
+const render = () => renderUnsent(userId);
 
 // ---- the service worker ------------------------------------------------
 
 async function registerWorker() {
   if (!("serviceWorker" in navigator)) return;
   const registration = await navigator.serviceWorker.register("/sw.js", { scope: "/" });
+  // The first worker takes over the pages open when it starts, not one that
+  // was still loading then (a language switch at once): that one asks, or its
+  // links would need the network.
+  navigator.serviceWorker.ready.then((ready) => {
+    if (!navigator.serviceWorker.controller) ready.active?.postMessage({ type: "claim" });
+  });
   const offerUpdate = () => {
     if (registration.waiting && navigator.serviceWorker.controller) show("tk-update");
   };
@@ -63,12 +65,34 @@ function show(id) {
   if (el) el.hidden = false;
 }
 
+// A status speaks when its text changes: shown first, then filled a moment
+// later, so a screen reader hears the news (hidden, it is in no one's way).
+function speak(region, news) {
+  region.hidden = news.length === 0;
+  setTimeout(() => region.replaceChildren(...news));
+}
+
+function say(id) {
+  const region = document.getElementById(id);
+  const template = region?.querySelector("template");
+  if (template) speak(region, [template.content.cloneNode(true)]);
+}
+
+// With no network every page says so, in words, in its header.
+function showNetwork() {
+  const region = document.getElementById("tk-network");
+  if (!region || region.hidden === navigator.onLine) return; // nothing new to say
+  const text = document.createElement("span");
+  text.textContent = t("No internet");
+  speak(region, navigator.onLine ? [] : [text]);
+}
+
 // Ask the worker to keep (or refresh) every page of the profile offline. It
 // asks the server only for pages that changed; once it reports every page
-// kept, the pack's version is noted, so the next page load knows it is there.
-// Returns when the worker has the list: a sync must not wait for the pages.
+// kept, the pack's version is noted, so the next page load knows it is there;
+// the first time, the person is told. Returns when the worker has the list: a
+// sync must not wait for the pages.
 async function refreshPack() {
-  if (!personId || context().pack !== "yes" || !("serviceWorker" in navigator)) return;
   const key = `pack:${personId}`;
   try {
     const response = await fetch(`/sync/pack?person=${encodeURIComponent(personId)}`, {
@@ -77,20 +101,28 @@ async function refreshPack() {
     const pack = await response.json();
     const ready = await navigator.serviceWorker.ready;
     const channel = new MessageChannel();
-    channel.port1.onmessage = (event) => {
-      if (event.data?.kept) setMeta(key, { version: pack.version, at: Date.now() });
+    channel.port1.onmessage = async (event) => {
+      if (!event.data?.kept) return;
+      const first = !(await getMeta(key));
+      await setMeta(key, { version: pack.version, stamp: pack.stamp, seq: pack.seq, at: Date.now() });
+      if (first) say("tk-pack-ready");
     };
-    ready.active?.postMessage({ type: "cache-pages", urls: pack.urls }, [channel.port2]);
+    ready.active?.postMessage({ type: "cache-pages", ...pack }, [channel.port2]);
   } catch { /* offline: the pages kept earlier stay */ }
 }
 
-// Refresh the kept pages when this page says they changed (a saved entry, a
-// coach's comment, another language, a new version: see pack_version on the
-// server) or once a day for what the version does not see.
+// Refresh the kept pages when they may have changed: this page carries another
+// stamp (another language, a new session or version: see pack_stamp on the
+// server), the person's entries went past the kept pack's change number (this
+// page shows a newer one, or the pull brought one: a saved entry, a coach's
+// comment), or once a day for what neither sees (today's work advice).
 async function refreshPackIfChanged() {
-  if (!personId || !navigator.onLine || !context().packVersion) return;
+  if (!personId || context().pack !== "yes" || !navigator.onLine || !("serviceWorker" in navigator)) return;
   const kept = await getMeta(`pack:${personId}`);
-  if (kept?.version !== context().packVersion || !(Date.now() - kept.at < 86_400_000)) await refreshPack();
+  const seq = Math.max(Number(context().seq || 0), await cursorOf(personId));
+  if (kept?.stamp !== context().packVersion || !(seq <= kept.seq) || !(Date.now() - kept.at < 86_400_000)) {
+    await refreshPack();
+  }
 }
 
 // ---- turning a form into an operation ------------------------------------
@@ -139,6 +171,12 @@ function summaryOf(form) {
 }
 
 async function keepOffline(form) {
+  // What the server would refuse is said now, not days later when it arrives.
+  const found = problems(form);
+  if (Object.keys(found).length) {
+    showErrors(form, t("There is a problem"), "", found);
+    return;
+  }
   if (form.dataset.confirm && !confirm(form.dataset.confirm)) return;
   const op = operationFrom(form);
   if (op.replaces) await discard(op.replaces);
@@ -177,152 +215,7 @@ function freshIds(root = document) {
   }
 }
 
-// ---- showing pending and refused changes ----------------------------------
-
-async function render() {
-  const ops = (await allOps()).filter((o) => o.user_id === userId);
-  const pending = ops.filter((o) => o.status === "pending");
-  const rejected = ops.filter((o) => o.status === "rejected");
-  const counter = document.getElementById("tk-pending");
-  if (counter) {
-    counter.hidden = ops.length === 0;
-    counter.textContent = rejected.length
-      ? t("%(count)s changes need your attention", { count: rejected.length })
-      : t("%(count)s changes not sent yet", { count: pending.length });
-  }
-  const list = document.querySelector("[data-entries]");
-  if (list) {
-    const slugs = list.dataset.slugs.split(" ");
-    markEntries(list, ops.filter((o) => o.person_id === list.dataset.person && slugs.includes(o.slug)));
-  }
-  fillFormFromOutbox(ops);
-  renderOutboxPage(ops);
-  const signin = document.getElementById("tk-signin-needed");
-  if (signin) signin.hidden = !(await getMeta("needs_signin")) || !pending.length;
-}
-
-function badge(text, kind) {
-  const span = document.createElement("span");
-  span.className = `badge badge--${kind}`;
-  span.textContent = text;
-  return span;
-}
-
-function markEntries(list, ops) {
-  list.querySelectorAll(".entry--local").forEach((el) => el.remove());
-  list.querySelectorAll("[data-local-badge]").forEach((el) => el.remove());
-  const template = document.getElementById("tk-local-entry");
-  for (const op of ops) {
-    const refused = op.status === "rejected";
-    const text = refused ? t("Not accepted: %(reason)s", { reason: op.message })
-      : op.action === "delete" ? t("Will be deleted when sent") : t("Saved on this phone, not yet sent");
-    const existing = document.getElementById(`entry-${op.record_id}`);
-    if (existing) {
-      const holder = document.createElement("p");
-      holder.dataset.localBadge = "";
-      holder.append(badge(text, refused ? "questioned" : "pending"));
-      existing.prepend(holder);
-      existing.classList.toggle("entry--deleting", op.action === "delete" && !refused);
-      existing.querySelectorAll("form[data-offline]").forEach((f) => { f.dataset.queue = "yes"; });
-    } else if (template && op.action !== "delete") {
-      const item = template.content.firstElementChild.cloneNode(true);
-      item.classList.add("entry--local");
-      item.querySelector("[data-title]").textContent = op.summary || t("New entry");
-      item.querySelector("[data-status]").append(badge(text, refused ? "questioned" : "pending"));
-      item.querySelector("[data-edit]").href = fixUrl(op);
-      list.append(item);
-    }
-  }
-  const empty = document.querySelector("[data-empty]");
-  if (empty) empty.hidden = list.children.length > 0;
-}
-
-// A form opened for an entry with unsent changes shows those changes, and a
-// refused change comes back with the server's reasons next to its fields.
-function fillFormFromOutbox(ops) {
-  const form = document.querySelector("form[data-offline]:not([data-action])");
-  if (!form || form.dataset.filled) return;
-  const params = new URLSearchParams(location.search);
-  const draftId = params.get("draft");
-  const recordId = form.querySelector('input[name="record_id"]')?.value;
-  const op = draftId ? ops.find((o) => o.op_id === draftId)
-    : ops.filter((o) => o.record_id === recordId && o.action === "put").pop();
-  if (!op) return;
-  form.dataset.filled = "yes";
-  if (draftId) {
-    form.dataset.draft = "yes";
-    form.querySelector('input[name="record_id"]').value = op.record_id;
-  }
-  if (op.status === "rejected" || (draftId && op.status === "pending")) form.dataset.replaces = op.op_id;
-  else form.dataset.queue = "yes";
-  for (const [name, value] of Object.entries(op.fields)) {
-    for (const input of form.querySelectorAll(`[name="${CSS.escape(name)}"]`)) {
-      if (input.type === "radio" || input.type === "checkbox") {
-        input.checked = Array.isArray(value) ? value.includes(input.value) : value === true ? input.value === "yes" : input.value === value;
-      } else {
-        input.value = value ?? "";
-      }
-    }
-  }
-  if (op.status === "rejected") showErrors(form, op);
-}
-
-function showErrors(form, op) {
-  const summary = document.createElement("div");
-  summary.className = "error-summary";
-  summary.tabIndex = -1;
-  const heading = document.createElement("h2");
-  heading.textContent = t("The server did not accept this change");
-  const reason = document.createElement("p");
-  reason.textContent = op.message || "";
-  summary.append(heading, reason);
-  form.before(summary);
-  for (const [name, message] of Object.entries(op.errors || {})) {
-    const field = document.getElementById(`f-${name}`)?.closest(".field") || document.getElementById(`f-${name}`);
-    if (!field) continue;
-    field.classList.add("field--error");
-    const error = document.createElement("p");
-    error.className = "field-error";
-    error.id = `f-${name}-error`;
-    error.textContent = message;
-    field.querySelector(".field-label")?.after(error);
-    const control = document.getElementById(`f-${name}`);
-    control?.setAttribute("aria-describedby", error.id);
-    control?.setAttribute("aria-invalid", "true");
-  }
-  summary.focus();
-}
-
-// The outbox page: every unsent change, with fix, discard and save-as-file.
-// Where to change an unsent entry: its own form, or the "new" form as a draft.
-function fixUrl(op) {
-  return op.from_new_form ? `${op.form_url}?draft=${encodeURIComponent(op.op_id)}` : op.form_url;
-}
-
-function renderOutboxPage(ops) {
-  const holder = document.getElementById("tk-outbox");
-  if (!holder) return;
-  holder.replaceChildren();
-  const template = document.getElementById("tk-outbox-item");
-  for (const op of ops) {
-    const item = template.content.firstElementChild.cloneNode(true);
-    item.querySelector("[data-title]").textContent = op.summary || t("New entry");
-    item.querySelector("[data-when]").textContent = new Date(op.made_at).toLocaleString(locale);
-    const refused = op.status === "rejected";
-    item.querySelector("[data-status]").append(badge(refused
-      ? t("Not accepted: %(reason)s", { reason: op.message })
-      : t("Saved on this phone, not yet sent"), refused ? "questioned" : "pending"));
-    const fix = item.querySelector("[data-fix]");
-    if (op.action === "put" && op.form_url) fix.href = fixUrl(op);
-    else fix.remove();
-    item.querySelector("[data-discard]").addEventListener("click", async () => {
-      if (confirm(t("Discard this change? It cannot be brought back."))) await discard(op.op_id);
-    });
-    holder.append(item);
-  }
-  const empty = document.getElementById("tk-outbox-empty");
-  if (empty) empty.hidden = ops.length > 0;
-}
+// ---- the outbox page's file ------------------------------------------------
 
 async function saveAsFile() {
   // Signed changes can be uploaded by a volunteer or coach in this person's name.
@@ -343,19 +236,21 @@ async function saveAsFile() {
 // ---- syncing ------------------------------------------------------------------
 
 let syncing = false;
-async function sync() {
+// `shown`: the change this page shows, when it shows the person's entries and was
+// just drawn (or confirmed) by the server: then the pull can wait if the phone has it.
+async function sync({ shown } = {}) {
   if (syncing || !userId || !navigator.onLine) return;
   syncing = true;
   try {
-    const summary = await syncNow({ userId, personId });
-    if (summary && (summary.applied || summary.pulled)) {
-      await refreshPack();
-      // Show coaches' comments and verifications that just arrived, unless the
-      // person is in the middle of filling in a form.
-      if (summary.pulled && !document.querySelector("form[data-offline]:not([data-action])")) {
-        location.reload();
-      }
-    }
+    // null: another tab is syncing right now.
+    const summary = await syncNow({ userId, personId, keep: context().pack === "yes", shownSeq: shown });
+    if (summary?.signin) return;
+    await refreshPackIfChanged();
+    // Show coaches' comments and verifications that just arrived (news for this
+    // page), unless the person is in the middle of filling in a form.
+    const seq = context().seq;
+    const news = summary && summary.pulled > 0 && (seq ? summary.cursor > Number(seq) : !summary.first);
+    if (news && !document.querySelector("form[data-offline]:not([data-action])")) location.reload();
   } finally {
     syncing = false;
     render();
@@ -373,7 +268,7 @@ document.addEventListener("submit", async (event) => {
   // the sign-out is on its way would bring a session cookie back with it.
   while (syncing) await delay(100);
   if (navigator.onLine) await syncNow({ userId, personId });
-  const left = (await allOps()).filter((o) => o.user_id === userId);
+  const left = entriesOf((await allOps()).filter((o) => o.user_id === userId));
   const finish = async () => {
     await forgetUser(userId);
     const ready = navigator.serviceWorker && (await navigator.serviceWorker.getRegistration());
@@ -419,16 +314,23 @@ document.getElementById("tk-install-button")?.addEventListener("click", async ()
 
 // ---- start ----------------------------------------------------------------------
 
-document.getElementById("tk-save-file")?.addEventListener("click", saveAsFile);
+// On the document: htmx brings the outbox page in without running this module again.
+document.addEventListener("click", (event) => { if (event.target.closest?.("#tk-save-file")) saveAsFile(); });
 document.addEventListener("outbox:changed", render);
-addEventListener("online", sync);
-addEventListener("offline", render);
+addEventListener("online", () => { showNetwork(); sync(); });
+addEventListener("offline", () => { showNetwork(); render(); });
 document.addEventListener("visibilitychange", () => { if (!document.hidden) sync(); });
-document.addEventListener("htmx:afterSettle", () => { readContext(); freshIds(); render(); refreshPackIfChanged(); });
+// The page's forms: the kept one this address asks for first (offline), then fresh ids,
+// then what this phone has not sent yet.
+const showPage = () => showKeptForm(userId).catch(() => {}).then(() => { freshIds(); render(); });
+// A page the server just drew says which change of the person it shows (if any).
+const shownSeq = () => (context().seq ? Number(context().seq) : undefined);
+document.addEventListener("htmx:afterSettle", () => {
+  readContext(); showNetwork(); showPage(); sync({ shown: shownSeq() });
+});
 setInterval(() => { if (!document.hidden) sync(); }, 60_000);
 
-freshIds();
-registerWorker().then(refreshPackIfChanged);
-render();
-sync();
+showNetwork();
+showPage();
+registerWorker().catch(() => {}).then(() => sync({ shown: shownSeq() }));
 checkStorage();

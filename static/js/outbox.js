@@ -2,49 +2,17 @@
 // has them. An operation leaves the outbox only when the server acknowledges
 // it (applied, merged, conflict or duplicate); a refusal keeps it, marked
 // "rejected" with the server's reasons, for the person to fix or discard.
+import { database, done, request } from "./db.js";
+import { cursorOf, forgetRecords, pullChanges } from "./records.js";
 
-const DB_NAME = "talentkaart";
-const DB_VERSION = 1;
 const BATCH = 50;
 
-let dbPromise = null;
-
-function request(req) {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
-}
-
-function done(tx) {
-  return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve();
-    tx.onerror = () => reject(tx.error);
-    tx.onabort = () => reject(tx.error || new Error("transaction aborted"));
-  });
-}
-
 export function openDb() {
-  if (!dbPromise) {
-    dbPromise = new Promise((resolve, reject) => {
-      const open = indexedDB.open(DB_NAME, DB_VERSION);
-      open.onupgradeneeded = () => {
-        const db = open.result;
-        const ops = db.createObjectStore("outbox", { keyPath: "op_id" });
-        ops.createIndex("device_seq", "device_seq", { unique: true });
-        db.createObjectStore("meta");
-      };
-      open.onsuccess = () => {
-        const db = open.result;
-        // iOS may close the connection under memory pressure: reopen next time.
-        db.onclose = () => { dbPromise = null; };
-        db.onversionchange = () => { db.close(); dbPromise = null; };
-        resolve(db);
-      };
-      open.onerror = () => reject(open.error);
-    });
-  }
-  return dbPromise;
+  return database("talentkaart", 1, (db) => {
+    const ops = db.createObjectStore("outbox", { keyPath: "op_id" });
+    ops.createIndex("device_seq", "device_seq", { unique: true });
+    db.createObjectStore("meta");
+  });
 }
 
 // Bytes (an array or a buffer) as lower-case hex.
@@ -125,10 +93,12 @@ export async function allOps() {
   return ops.sort((a, b) => a.device_seq - b.device_seq);
 }
 
-export async function discard(opId) {
+// One transaction for all of them (an entry's changes go together): a sync
+// running meanwhile never sends half of them.
+export async function discard(...opIds) {
   const db = await openDb();
   const tx = db.transaction("outbox", "readwrite");
-  tx.objectStore("outbox").delete(opId);
+  for (const opId of opIds) tx.objectStore("outbox").delete(opId);
   await done(tx);
   announce();
 }
@@ -265,30 +235,23 @@ export async function signUnsigned(userId) {
   } catch { /* unsigned changes are still sent; only a carried file needs signatures */ }
 }
 
-// Ask the server what changed on a profile since we last looked.
-async function pullChanges(personId) {
-  const key = `cursor:${personId}`;
-  const since = (await getMeta(key)) || 0;
-  try {
-    const response = await fetch(`/sync/pull?person=${encodeURIComponent(personId)}&since=${since}`,
-      { credentials: "same-origin", headers: HEADERS });
-    if (!response.ok) return 0;
-    const changes = await response.json();
-    await setMeta(key, changes.cursor);
-    return since === 0 ? 0 : changes.records.length;
-  } catch {
-    return 0;
-  }
-}
-
 // One sync runner across tabs: the Web Lock makes a second tab skip, not race.
-export async function syncNow({ userId, personId }) {
+// Sends what waits, then pulls the person's changes (keeping the entries when
+// `keep`). A page that shows the person's entries says which change it shows
+// (`shownSeq`): when the phone has that one already and sent nothing, there is
+// nothing to ask. The summary says what was sent and pulled, and the cursor.
+export async function syncNow({ userId, personId, keep = false, shownSeq }) {
   if (!userId) return null;
   const run = async () => {
     await fetchSigningKey(userId);
     await signUnsigned(userId);
     const summary = await pushPending(userId);
-    summary.pulled = personId && !summary.signin ? await pullChanges(personId) : 0;
+    Object.assign(summary, { pulled: 0, first: false, cursor: 0 });
+    if (!personId || summary.signin) return summary;
+    summary.cursor = await cursorOf(personId);
+    if (summary.applied || shownSeq === undefined || shownSeq > summary.cursor) {
+      Object.assign(summary, (await pullChanges({ userId, personId, keep })) || {});
+    }
     return summary;
   };
   if (navigator.locks) {
@@ -307,9 +270,14 @@ export async function forgetUser(userId) {
   // able to sign changes in this person's name. Kept changes were signed when made.
   tx.objectStore("meta").delete(keyName(userId));
   const keys = await request(tx.objectStore("meta").getAllKeys());
+  // The kept pages go too (see offline.js): the note that this phone keeps them goes with them.
   for (const key of keys) {
     const name = String(key);
-    if (name.startsWith("cursor:") || name.startsWith(`ack:${userId}:`)) tx.objectStore("meta").delete(key);
+    if (name.startsWith("cursor:") || name.startsWith(`ack:${userId}:`) || name === `pack:${userId}`) {
+      tx.objectStore("meta").delete(key);
+    }
   }
   await done(tx);
+  // And the entries kept as data, of everyone this phone pulled.
+  await forgetRecords();
 }

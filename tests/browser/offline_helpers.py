@@ -97,11 +97,12 @@ def overview_path(person_id: str) -> str:
 
 
 def profile_paths(person_id: str) -> list[str]:
-    """The pages of a profile the offline pack must contain: overview, basics, every
-    section's list and its "add" form (edit forms of existing entries come on top)."""
-    return ([overview_path(person_id), f"/people/{person_id}/basics", "/offline"]
+    """The pages of a profile the offline pack keeps: overview, basics, every section's
+    list, the forms page (an empty form of each kind), the outbox and the offline page.
+    The same pages for every profile: entries are kept as data, not as pages."""
+    return ([overview_path(person_id), f"/people/{person_id}/basics"]
             + [f"/people/{person_id}/{slug}/" for slug in SECTION_SLUGS]
-            + [f"/people/{person_id}/{slug}/new" for slug in SECTION_SLUGS + ("steps",)])
+            + [f"/people/{person_id}/forms", "/outbox", "/offline"])
 
 
 def wait_until(page: Page, predicate: str, arg=None, *, timeout: float = 20_000,
@@ -136,16 +137,61 @@ def wait_until(page: Page, predicate: str, arg=None, *, timeout: float = 20_000,
             page.wait_for_load_state()
 
 
-def wait_until_offline_ready(page: Page, person_id: str, extra: list[str] = ()) -> None:
-    """The service worker controls the page and keeps every profile page."""
+# The entries the phone keeps as data (records.js): id -> {type, revision, deleted, data}.
+READ_RECORDS = """async (personId) => {
+  const names = (await indexedDB.databases()).map((d) => d.name);
+  if (!names.includes("talentkaart-records")) return {};
+  return await new Promise((resolve, reject) => {
+    const open = indexedDB.open("talentkaart-records");
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      if (!db.objectStoreNames.contains("records")) { db.close(); resolve({}); return; }
+      const req = db.transaction("records").objectStore("records").getAll();
+      req.onsuccess = () => {
+        db.close();
+        resolve(Object.fromEntries(req.result.filter((r) => r.person_id === personId)
+          .map((r) => [r.id, r])));
+      };
+      req.onerror = () => { db.close(); reject(req.error); };
+    };
+  });
+}"""
+
+
+def kept_records(page: Page, person_id: str) -> dict[str, dict]:
+    """The person's entries this phone keeps as data, by id."""
+    return read(page, READ_RECORDS, person_id)
+
+
+def wait_until_offline_ready(page: Page, person_id: str, records: list[str] = ()) -> None:
+    """The service worker controls the page and keeps every profile page, and the phone
+    keeps the entries ``records`` (ids) as data."""
     page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20_000)
-    wait_until(page, PACK_CACHED, profile_paths(person_id) + list(extra),
-               what="the offline pack")
+    wait_until(page, PACK_CACHED, profile_paths(person_id), what="the offline pack")
+    if records:
+        wait_until(page, f"""async ([person, ids]) => {{
+              const kept = await ({READ_RECORDS})(person);
+              return ids.every((id) => kept[id]);
+            }}""", [person_id, list(records)], what="the entries kept as data")
+
+
+def read(page: Page, script: str, arg=None):
+    """``page.evaluate``, asked again in the new page when the app's own reload (sync
+    shows news by reloading) ends the evaluation."""
+    for _ in range(5):
+        try:
+            return page.evaluate(script, arg)
+        except PlaywrightError as error:
+            if "context was destroyed" not in str(error) and "navigat" not in str(error):
+                raise
+            page.wait_for_load_state()
+    return page.evaluate(script, arg)
 
 
 def outbox(page: Page) -> list[dict]:
     """The operations in the phone's outbox (all users)."""
-    return page.evaluate(READ_OUTBOX)
+    return read(page, READ_OUTBOX)
 
 
 def wait_for_outbox(page: Page, count: int, *, status: str | None = None,
@@ -207,12 +253,12 @@ KEPT_PAGES = """async () => {
 
 def kept_pages(page: Page) -> list[str]:
     """Every URL kept in a pages-* cache."""
-    return page.evaluate(KEPT_PAGES)
+    return read(page, KEPT_PAGES)
 
 
 def cache_names(page: Page) -> list[str]:
     """The names in Cache Storage."""
-    return page.evaluate("caches.keys()")
+    return read(page, "caches.keys()")
 
 
 # ---- arranging data on the server ---------------------------------------------------

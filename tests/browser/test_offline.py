@@ -16,7 +16,6 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from pwa.offline import pack_urls
 from sync.write import Actor, Operation, apply, new_id
 from tests.browser.helpers import add_location, add_user, put
 from tests.browser.helpers import sign_in as sign_in_staff
@@ -31,6 +30,7 @@ from tests.browser.offline_helpers import (
     go_online_and_sync,
     goto,
     kept_pages,
+    kept_records,
     open_phone,
     outbox,
     put_basics,
@@ -42,6 +42,7 @@ from tests.browser.offline_helpers import (
     wait_until,
     wait_until_offline_ready,
 )
+from tests.browser.test_offline_refresh import PACK_META
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestRemovedIn10Warning")
 TODAY = date.today()
@@ -188,7 +189,8 @@ def test_profile_works_offline_and_every_change_arrives_once(phone, base, live_s
     school = put(live_store, refugee, "education", {
         "level": "secondary_upper", "field": "Old school to delete", "diploma": "no"})
     context, page = online_ready(phone, base, refugee)
-    wait_until_offline_ready(page, pid, [f"/people/{pid}/work/{job}"])
+    # The entries are kept as data: their forms are filled in from it offline.
+    wait_until_offline_ready(page, pid, [job, school])
     # The counter's link: seen once with a network, as the pages it lists.
     goto(page, f"{base}/outbox")
     expect(page.get_by_text("Everything is sent.")).to_be_visible()
@@ -421,7 +423,7 @@ def test_changes_wait_for_a_new_sign_in_when_the_session_expired(phone, base, li
 # ---- journey 5: signing out on a shared device -----------------------------------------------
 
 def test_sign_out_waits_for_unsent_changes_and_then_forgets_the_pages(phone, base, live_store,
-                                                                     live_app, refugee):
+                                                                     refugee):
     pid = refugee["id"]
     context, page = online_ready(phone, base, refugee)
     context.set_offline(True)
@@ -438,15 +440,14 @@ def test_sign_out_waits_for_unsent_changes_and_then_forgets_the_pages(phone, bas
 
     # With a network again the change is sent, and the worker refreshes the kept pages
     # (wait for that: signing out during it is test_sign_out_during_a_pack_refresh...).
-    finished: list[str] = []
-    context.on("requestfinished", lambda request: finished.append(request.url))
     context.set_offline(False)
     go_online_and_sync(page)
     wait_for_outbox(page, 0)
-    with live_app.test_request_context():
-        pack = pack_urls(pid)
-    while not all(any(url.endswith(p) for url in finished) for p in pack):
-        context.wait_for_event("requestfinished")
+    # The refresh is noted once every page of the pack is kept at the new change number.
+    seq = live_store.last_seq(pid)
+    wait_until(page, f"""async ([key, seq]) =>
+                  ((await ({PACK_META})([key, undefined]))?.seq ?? -1) >= seq""",
+               [f"pack:{pid}", seq], what="the pack refreshed after the send")
     assert count_with(live_store, pid, "skill", "free_text", "Offline skill: baking injera") == 1
     sign_out_and_check(page, base, pid)
 
@@ -459,6 +460,7 @@ def sign_out_and_check(page: Page, base: str, pid: str) -> None:
     expect(page.get_by_role("dialog")).to_be_hidden()
     assert outbox(page) == []
     assert kept_pages(page) == []
+    assert kept_records(page, pid) == {}  # the entries kept as data go too
     assert page.evaluate(SIGNING_KEY, pid) is None  # went with the last change
     goto(page, f"{base}/people/{pid}/")
     expect(page).to_have_url(re.compile("/sign-in"))
@@ -649,6 +651,7 @@ def test_a_phones_second_edit_never_clashes_with_its_first(phone, base, live_sto
     goal = put(live_store, refugee, "goal", {"title": "Server goal: a driving licence",
                                              "status": "planned"})
     context, page = online_ready(phone, base, refugee)
+    wait_until_offline_ready(page, pid, [goal])
     context.set_offline(True)
     for title in ("Offline goal: a truck licence", "Offline goal: a bus licence"):
         open_offline(page, base, f"/people/{pid}/plan/{goal}", "Development plan")

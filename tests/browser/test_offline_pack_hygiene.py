@@ -16,6 +16,7 @@ from playwright.sync_api import Page, expect
 from tests.browser import test_offline_refresh as refresh
 from tests.browser.helpers import put, wait_for_htmx
 from tests.browser.offline_helpers import (
+    READ_RECORDS,
     accept_dialogs,
     goto,
     kept_pages,
@@ -43,7 +44,8 @@ REFRESH_PACK = f"""async (person) => {{
   navigator.serviceWorker.controller.postMessage({{ type: "cache-pages", urls: pack.urls }},
     [channel.port2]);
   if (!(await kept)) return false;
-  return await ({PACK_META})([`pack:${{person}}`, {{ version: pack.version, at: Date.now() }}]);
+  return await ({PACK_META})([`pack:${{person}}`,
+    {{ version: pack.version, stamp: pack.stamp, seq: pack.seq, at: Date.now() }}]);
 }}"""
 
 # Whether the kept copy of a page shows ``text``.
@@ -119,7 +121,7 @@ def test_a_deleted_entry_no_longer_opens_offline_and_the_rest_still_does(phone, 
     bikes = put(live_store, amina, "skill", skill("Repairing bicycles"))
     baking_page, bikes_page = f"/people/{pid}/skills/{baking}", f"/people/{pid}/skills/{bikes}"
     page = ready(phone, base, amina)
-    wait_until_offline_ready(page, pid, [baking_page, bikes_page])
+    wait_until_offline_ready(page, pid, [baking, bikes])
 
     accept_dialogs(page)
     goto(page, f"{base}/people/{pid}/skills/")
@@ -128,10 +130,14 @@ def test_a_deleted_entry_no_longer_opens_offline_and_the_rest_still_does(phone, 
     expect(page.get_by_role("status").filter(has_text="Deleted.")).to_be_visible()
     assert live_store.record(baking)["deleted"]
 
-    # The next page tells the phone its pack changed; wait until it is refreshed.
+    # The next page tells the phone its pack changed; wait until it is refreshed, and
+    # the entry is a tombstone in the data the phone keeps.
     goto(page, f"{base}/people/{pid}/")
     wait_until(page, PACK_CURRENT, f"pack:{pid}", what="the pack without the deleted entry")
-    assert f"{base}{baking_page}" not in kept_pages(page)
+    wait_until(page, f"async ([person, id]) => (await ({READ_RECORDS})(person))[id].deleted",
+               [pid, baking], what="the deleted entry's tombstone")
+    # No page per entry is kept: an entry's form is the forms page, filled in offline.
+    assert not [url for url in kept_pages(page) if baking in url or bikes in url]
 
     phone.set_offline(True)
     goto(page, f"{base}{baking_page}")
