@@ -225,6 +225,59 @@ class Store:
         finally:
             dest.close()
 
+    # -- what tools and tests may ask of any backend ---------------------------
+
+    def count(self, table: str) -> int:
+        """How many rows a table of this module's schema has."""
+        if table not in self.tables():
+            raise StoreError(f"no table {table!r}")
+        return self._row(f"SELECT count(*) AS n FROM {table}")["n"]  # noqa: S608
+
+    def tables(self) -> list[str]:
+        """The names of the tables, sorted."""
+        return sorted(r["name"] for r in self._rows(
+            "SELECT name FROM sqlite_master WHERE type = 'table'"
+            " AND name NOT LIKE 'sqlite_%'"))
+
+    def columns(self, table: str) -> list[str]:
+        """The column names of a table."""
+        return list(self.db.table(table).columns_dict)
+
+    def schema_version(self) -> int:
+        """The version of the schema the database has."""
+        return self.db.execute("PRAGMA user_version").fetchone()[0]
+
+    def query(self, sql: str, params: Any = ()) -> list[dict]:
+        """Rows of a read-only query (tools and tests; the app asks by name)."""
+        return self._rows(sql, params)
+
+    def execute(self, sql: str, params: Any = ()) -> int:
+        """Run one statement outside the write path (tests, maintenance); rows changed."""
+        return self.db.execute(sql, params).rowcount
+
+    @contextlib.contextmanager
+    def traced(self) -> Iterator[list[str]]:
+        """The SQL statements run in a block, in order (tests count and explain them)."""
+        statements: list[str] = []
+        self.db.conn.set_trace_callback(statements.append)
+        try:
+            yield statements
+        finally:
+            self.db.conn.set_trace_callback(None)
+
+    def explain(self, sql: str, params: Any = ()) -> list[str]:
+        """The query plan's steps of a statement."""
+        return [row[-1] for row in self.db.conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.db.conn.in_transaction
+
+    def rollback(self) -> None:
+        """Undo a transaction left open (a request that failed half-way)."""
+        if self.db.conn.in_transaction:
+            self.db.conn.rollback()
+
     def _rows(self, sql: str, params: Any = ()) -> list[dict]:
         cursor = self.db.conn.execute(sql, params)
         names = [d[0] for d in cursor.description]

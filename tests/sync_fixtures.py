@@ -91,4 +91,4 @@ def delete(store: Store, actor: Actor, person: Actor | str, record_type: str, re
 
 def count(store: Store, table: str) -> int:
     """Rows in a table."""
-    return store.db.table(table).count
+    return store.count(table)

@@ -76,7 +76,7 @@ def test_a_version_4_database_loses_the_copies(tmp_path):
 
     path = tmp_path / "old.sqlite3"
     store = open_store(path)
-    store.db.execute("PRAGMA user_version = 4")
+    store.execute("PRAGMA user_version = 4")
     store.close()
     old = sqlite3.connect(path)
     old.execute("INSERT INTO records (id, person_id, type, data, revision) VALUES"

@@ -211,16 +211,16 @@ def test_a_locked_account_and_an_unknown_name_cost_the_same_work(store, amina, m
     """One scrypt and the same statements in every refusal: no timing hint."""
     for _ in range(accounts.LOCK_AFTER_FAILURES):
         refused(store)
-    hashes, statements = [], []
+    hashes = []
     monkeypatch.setattr(accounts, "verify_secret",
                         lambda stored, secret: hashes.append(1) or False)
-    store.db.conn.set_trace_callback(lambda sql: statements.append(sql.split()[0]))
-    refused(store, "482913", now=NOW + timedelta(minutes=1))
-    locked = (len(hashes), statements[:])
-    hashes.clear(), statements.clear()
-    refused(store, username="nobody", now=NOW + timedelta(minutes=1))
-    store.db.conn.set_trace_callback(None)
-    assert locked == (len(hashes), statements) and locked[0] == 1
+    with store.traced() as statements:
+        refused(store, "482913", now=NOW + timedelta(minutes=1))
+    locked = (len(hashes), [sql.split()[0] for sql in statements])
+    hashes.clear()
+    with store.traced() as statements:
+        refused(store, username="nobody", now=NOW + timedelta(minutes=1))
+    assert locked == (len(hashes), [sql.split()[0] for sql in statements]) and locked[0] == 1
 
 
 def test_locked_account_refuses_the_right_pin_until_the_lock_ends(store, amina):
@@ -288,7 +288,7 @@ def test_old_attempts_are_forgotten(store, amina):
     for n in range(3):
         refused(store, username="nobody", now=NOW - timedelta(days=2, seconds=n))
     refused(store, username="nobody")
-    assert store.db.table("signin_failures").count == 1
+    assert store.count("signin_failures") == 1
 
 
 # -- handover codes -------------------------------------------------------------
@@ -313,7 +313,7 @@ def test_handover_code_is_twelve_unambiguous_characters(code):
 
 
 def test_handover_code_is_stored_hashed(store, code, newcomer):
-    rows = store._rows("SELECT * FROM handover_codes")
+    rows = store.query("SELECT * FROM handover_codes")
     assert len(rows) == 1
     assert code not in str(rows)
     assert rows[0]["user_id"] == newcomer

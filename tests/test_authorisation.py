@@ -315,7 +315,7 @@ def url_of(world, endpoint):
 
 def database_state(store):
     """Row counts of every table and the newest change number."""
-    counts = {table: store.db.table(table).count for table in store.db.table_names()}
+    counts = {table: store.count(table) for table in store.tables()}
     return counts, store.last_seq()
 
 

@@ -180,7 +180,7 @@ def form_path(world, slug, person="a"):
 
 
 def database_state(store):
-    counts = {table: store.db.table(table).count for table in store.db.table_names()}
+    counts = {table: store.count(table) for table in store.tables()}
     return counts, store.last_seq()
 
 

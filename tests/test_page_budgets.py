@@ -71,12 +71,8 @@ def queries_of(app, client, path):
     # The test client runs the app in this thread, on this thread's connection (made by
     # the warm-up request before).
     store = db._connections.store
-    statements: list[str] = []
-    store.db.conn.set_trace_callback(statements.append)
-    try:
+    with store.traced() as statements:
         response = client.get(path)
-    finally:
-        store.db.conn.set_trace_callback(None)
     return response.status_code, len(response.get_data()), len(statements)
 
 

@@ -79,7 +79,8 @@ class Traced:
         self.app, self.statements, self.templates = app, [], []
 
     def __enter__(self):
-        pwa_db._connections.store.db.conn.set_trace_callback(self.statements.append)
+        self._tracing = pwa_db._connections.store.traced()
+        self.statements = self._tracing.__enter__()
         template_rendered.connect(self._rendered, self.app)
         return self
 
@@ -87,7 +88,7 @@ class Traced:
         self.templates.append(template.name)
 
     def __exit__(self, *exc):
-        pwa_db._connections.store.db.conn.set_trace_callback(None)
+        self._tracing.__exit__(*exc)
         template_rendered.disconnect(self._rendered, self.app)
 
 

@@ -45,18 +45,10 @@ def world(tmp_path):
 
 def plans_of(store, call):
     """(statement, plan lines) of every SELECT ``call`` runs on the store."""
-    statements: list[str] = []
-    store.db.conn.set_trace_callback(statements.append)
-    try:
+    with store.traced() as statements:
         call()
-    finally:
-        store.db.conn.set_trace_callback(None)
-    plans = []
-    for sql in statements:
-        if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
-            continue
-        rows = store.db.conn.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall()
-        plans.append((sql, [row[-1] for row in rows]))
+    plans = [(sql, store.explain(sql)) for sql in statements
+             if sql.lstrip().upper().startswith(("SELECT", "WITH"))]
     assert plans, "the call ran no query"
     return plans
 
@@ -95,8 +87,8 @@ def test_a_hot_query_reads_no_whole_table(world, name):
 def test_the_check_itself_sees_a_full_scan(world):
     """A test must be able to fail: a query on an unindexed column is caught."""
     store, person, _ = world
-    plans = plans_of(store, lambda: store.db.conn.execute(
-        "SELECT * FROM users WHERE display_name = ?", ["Person 1"]).fetchall())
+    plans = plans_of(store, lambda: store.query(
+        "SELECT * FROM users WHERE display_name = ?", ["Person 1"]))
     assert full_scans(plans)
 
 

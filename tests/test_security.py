@@ -128,7 +128,7 @@ def session_cookie_header(response):
 def age_sessions(store, user, minutes):
     """Make the user's sessions look unused for ``minutes`` (the server keeps the clock)."""
     seen = (datetime.now(UTC) - timedelta(minutes=minutes)).replace(microsecond=0).isoformat()
-    store.db.execute("UPDATE sessions SET seen_at = ? WHERE user_id = ?", [seen, user["id"]])
+    store.execute("UPDATE sessions SET seen_at = ? WHERE user_id = ?", [seen, user["id"]])
 
 
 def copy_of_cookie(app, client):
@@ -165,7 +165,8 @@ def test_shared_device_session_stays_while_in_use(client, store, refugee):
     sign_in(client, refugee, shared=True)
     age_sessions(store, refugee, 29)
     assert signed_in(client, refugee)
-    seen = store.db.execute("SELECT seen_at FROM sessions").fetchone()[0]
+    [row] = store.query("SELECT seen_at FROM sessions")
+    seen = row["seen_at"]
     assert datetime.fromisoformat(seen) >= datetime.now(UTC) - timedelta(seconds=5)
 
 
@@ -186,7 +187,7 @@ def test_personal_session_is_permanent(client, store, refugee):
 
 def test_personal_session_ends_when_its_lifetime_is_over(client, store, refugee):
     sign_in(client, refugee)
-    store.db.execute("UPDATE sessions SET expires_at = ?",
+    store.execute("UPDATE sessions SET expires_at = ?",
                      [(datetime.now(UTC) - timedelta(seconds=1)).isoformat()])
     assert not signed_in(client, refugee)
 
@@ -318,7 +319,7 @@ def test_behind_a_proxy_the_forwarded_address_counts_only_when_configured(tmp_pa
                            "TRUSTED_PROXIES": proxies})
 
     for proxies, blocked_elsewhere in ((0, True), (1, False)):
-        store.db.execute("DELETE FROM signin_failures")
+        store.execute("DELETE FROM signin_failures")
         app = app_with(proxies)
         client = app.test_client()
         for n in range(accounts.ADDRESS_FAILURE_LIMIT):

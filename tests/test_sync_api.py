@@ -32,7 +32,7 @@ def send(client, body, **headers):
 
 def changes(store):
     """Row counts of what a push may write."""
-    return {t: store.db.table(t).count for t in ("records", "history", "operations",
+    return {t: store.count(t) for t in ("records", "history", "operations",
                                                   "conflicts")}
 
 
@@ -346,7 +346,7 @@ def test_a_key_needs_a_device_id_a_phone_makes(client, amina, store, body):
     response = ask_key(client, body)
     assert response.status_code == 400
     assert response.json == {"error": "The request was not valid."}
-    assert store.db.table("device_keys").count == 0
+    assert store.count("device_keys") == 0
 
 
 def test_a_malformed_key_request_is_a_400(client, amina, store):
@@ -355,7 +355,7 @@ def test_a_malformed_key_request_is_a_400(client, amina, store):
                                headers=SYNC)
         assert (response.status_code, response.json) == (
             400, {"error": "The request was not valid."})
-    assert store.db.table("device_keys").count == 0
+    assert store.count("device_keys") == 0
 
 
 @pytest.mark.parametrize("headers", [
@@ -364,7 +364,7 @@ def test_a_malformed_key_request_is_a_400(client, amina, store):
 def test_a_key_without_the_sync_header_is_a_400(client, amina, store, headers):
     response = client.post("/sync/key", json={"device_id": new_id()}, headers=headers)
     assert (response.status_code, response.json) == (400, {"error": "The request was not valid."})
-    assert store.db.table("device_keys").count == 0
+    assert store.count("device_keys") == 0
 
 
 @pytest.mark.parametrize("headers", [
@@ -374,20 +374,20 @@ def test_a_key_for_another_site_is_a_403(client, amina, store, headers):
     response = ask_key(client, **headers)
     assert (response.status_code, response.json) == (
         403, {"error": "You are not allowed to change this"})
-    assert store.db.table("device_keys").count == 0
+    assert store.count("device_keys") == 0
 
 
 def test_a_form_cannot_ask_for_a_key(client, amina, store):
     response = client.post("/sync/key", data={"device_id": new_id()}, headers=SYNC)
     assert response.status_code == 400
-    assert store.db.table("device_keys").count == 0
+    assert store.count("device_keys") == 0
 
 
 def test_signed_out_no_key_is_given(client, make_user, store):
     response = ask_key(client)
     assert (response.status_code, response.json) == (
         401, {"error": "Sign in again to send your changes.", "signin": True})
-    assert store.db.table("device_keys").count == 0
+    assert store.count("device_keys") == 0
 
 
 # -- the offline pack -------------------------------------------------------------------------

@@ -478,11 +478,11 @@ class SyncMachine(RuleBasedStateMachine):
     def server_matches_the_model(self):
         self.steps += 1
         store, server = self.store, self.server
-        op_ids = [r["op_id"] for r in store._rows("SELECT op_id FROM operations")]
+        op_ids = [r["op_id"] for r in store.query("SELECT op_id FROM operations")]
         assert len(op_ids) == len(set(op_ids))
         assert self.acknowledged <= set(op_ids)  # every acknowledged op is kept...
         assert set(op_ids) == set(server.done)  # ...and nothing else is
-        rows = store._rows("SELECT id FROM records")
+        rows = store.query("SELECT id FROM records")
         assert len(rows) == len({r["id"] for r in rows}) == len(server.records)
         records = {r["id"]: r for r in store.records(self.person.id, include_deleted=True)}
         assert set(records) == set(server.records)
@@ -493,9 +493,9 @@ class SyncMachine(RuleBasedStateMachine):
                                                 model.has_conflict), record_id
             assert record["data"] == model.data, record_id
         conflicts = {(c["op_id"], c["record_id"], c["action"], _frozen(json.loads(c["proposed"])))
-                     for c in store._rows("SELECT * FROM conflicts")}
+                     for c in store.query("SELECT * FROM conflicts")}
         assert conflicts == server.conflicts
-        assert store.db.table("history").count == server.history
+        assert store.count("history") == server.history
 
     def _flush_everything_and_converge(self):
         """Every held-back batch arrives, every outbox empties, every device pulls."""

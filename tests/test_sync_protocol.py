@@ -33,7 +33,7 @@ def raw_op(person_id, record_type="goal", *, record_id=None, action="put", base=
 
 def state(store):
     """Everything a push could change."""
-    return tuple(store._rows(f"SELECT * FROM {table} ORDER BY 1")  # noqa: S608
+    return tuple(store.query(f"SELECT * FROM {table} ORDER BY 1")  # noqa: S608
                  for table in ("records", "history", "operations", "conflicts"))
 
 

@@ -590,8 +590,8 @@ def test_a_version_1_database_gains_the_via_column(tmp_path):
     old.commit()
     old.close()
     store = open_store(path)
-    assert "via" in store.db.table("history").columns_dict
-    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert "via" in store.columns("history")
+    assert store.schema_version() == SCHEMA_VERSION
 
 
 def test_a_version_2_database_gains_the_view_of_each_operation(tmp_path):
@@ -607,7 +607,7 @@ def test_a_version_2_database_gains_the_view_of_each_operation(tmp_path):
     old.commit()
     old.close()
     store = open_store(path)
-    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert store.schema_version() == SCHEMA_VERSION
     kept = store.operation("op-1")
     assert (kept["outcome"]["status"], kept["view"]) == ("applied", None)
 
@@ -659,5 +659,5 @@ def test_a_version_3_database_drops_the_old_sign_in_attempts(tmp_path):
     old.commit()
     old.close()
     store = open_store(path)
-    assert "signin_attempts" not in store.db.table_names()
-    assert {"signin_failures", "sessions"} <= set(store.db.table_names())
+    assert "signin_attempts" not in store.tables()
+    assert {"signin_failures", "sessions"} <= set(store.tables())

@@ -110,7 +110,7 @@ class Model:
 
 def snapshot(store: Store) -> tuple:
     """Everything a replay could possibly change."""
-    return tuple(store._rows(f"SELECT * FROM {table} ORDER BY 1")  # noqa: S608
+    return tuple(store.query(f"SELECT * FROM {table} ORDER BY 1")  # noqa: S608
                  for table in ("records", "history", "operations", "conflicts"))
 
 
@@ -193,10 +193,10 @@ def run(store: Store, script: list) -> None:
 def check_invariants(store: Store, person: Actor, model: Model,
                      accepted: list[tuple[Operation, Outcome]]) -> None:
     # Exactly once: every accepted operation is in the table once, and nothing else is.
-    op_ids = [r["op_id"] for r in store._rows("SELECT op_id FROM operations")]
+    op_ids = [r["op_id"] for r in store.query("SELECT op_id FROM operations")]
     assert len(op_ids) == len(set(op_ids))
     assert {op.op_id for op, _ in accepted} <= set(op_ids)
-    resolved = store._rows("SELECT count(*) AS n FROM conflicts WHERE resolved_at IS NOT NULL")
+    resolved = store.query("SELECT count(*) AS n FROM conflicts WHERE resolved_at IS NOT NULL")
     assert len(op_ids) == len(accepted) + resolved[0]["n"]
 
     # Nothing lost, nothing doubled: one record per id created.
@@ -231,7 +231,7 @@ def check_invariants(store: Store, person: Actor, model: Model,
                 assert stored["proposed"] == model.open_conflicts[outcome.conflict_id][2]
     assert {c["id"] for c in store.open_conflicts(person.id)} == set(model.open_conflicts)
 
-    seqs = [r["seq"] for r in store._rows("SELECT seq FROM history ORDER BY rowid")]
+    seqs = [r["seq"] for r in store.query("SELECT seq FROM history ORDER BY rowid")]
     assert seqs == sorted(set(seqs))
 
     # Replaying everything again, in reverse, changes nothing.

@@ -338,8 +338,8 @@ def test_lost_requests_and_a_lost_reply_still_send_each_change_once(phone, base,
     assert committed_before_reply == [1]
     assert_changes_arrived_once(live_store, pid)
     # Exactly-once on the server side too: one operation each, the resend a duplicate.
-    ops = live_store.db.execute("SELECT count(*) FROM operations WHERE person_id = ?",
-                                [pid]).fetchone()[0]
+    [row] = live_store.query("SELECT count(*) AS n FROM operations WHERE person_id = ?", [pid])
+    ops = row["n"]
     assert ops == 1 + 3  # the basics arranged by the fixture, and the three changes
 
 

@@ -89,9 +89,8 @@ def test_an_entry_whose_form_was_never_opened_is_changed_offline_from_its_data(
     assert live_store.open_conflicts(pid) == []
     assert [h["action"] for h in live_store.history(job)] == ["create", "update", "update"]
     # Arrived once: one operation for it on the server, the phone's.
-    ops = live_store.db.execute("SELECT op_id FROM operations WHERE record_id = ?",
-                                [job]).fetchall()
-    assert len(ops) == 3 and op["op_id"] in {row[0] for row in ops}
+    ops = live_store.query("SELECT op_id FROM operations WHERE record_id = ?", [job])
+    assert len(ops) == 3 and op["op_id"] in {row["op_id"] for row in ops}
 
 
 def test_a_step_is_added_offline_under_the_goal_it_was_added_from(phone, base, live_store,
