@@ -35,6 +35,7 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.servers import talentkaart  # noqa: E402
+from pwa.server import RETRY_AFTER_SECONDS  # noqa: E402
 from sync import accounts  # noqa: E402
 from sync.store import open_store  # noqa: E402
 from sync.write import Actor, Operation, apply, singleton_id  # noqa: E402
@@ -102,12 +103,16 @@ async def person_uses_the_app(base: str, person: dict, until: float, figures: Fi
     # unsafe=True: keep cookies from an IP address (127.0.0.1), as a browser does.
     async with aiohttp.ClientSession(base, timeout=TIMEOUT, cookie_jar=aiohttp.CookieJar(
             unsafe=True), headers={"Accept-Encoding": "br, gzip"}) as http:
-        page = await figures.timed("page", http.get("/sign-in"))
-        if page is None:
-            return
-        signed = await figures.timed("sign-in", http.post("/sign-in", data={
-            "username": person["username"], "secret": SECRET, "csrf_token": token_in(page.body)},
-            allow_redirects=False))
+        # Turned away as busy (503), a phone waits as Retry-After says and tries again.
+        for _attempt in range(10):
+            busy = figures.busy
+            page = await figures.timed("page", http.get("/sign-in"))
+            signed = page and await figures.timed("sign-in", http.post("/sign-in", data={
+                "username": person["username"], "secret": SECRET,
+                "csrf_token": token_in(page.body)}, allow_redirects=False))
+            if signed is not None or figures.busy == busy:
+                break
+            await asyncio.sleep(RETRY_AFTER_SECONDS)
         if signed is None or signed.status != 303:
             figures.errors.append(f"sign-in: {signed.status if signed else 'none'}")
             return
@@ -198,6 +203,9 @@ def report(figures: Figures, samples: list, seconds: float, stored: int) -> None
         first, last = statistics.mean(rss[:30]), statistics.mean(rss[-30:])
         print(f"server CPU mean {cpu:.0f} % (of one core); RSS peak {max(rss):.0f} MB, "
               f"first {first:.0f} MB, last {last:.0f} MB ({(last - first) / first * 100:+.1f} %)")
+        # The path between: a leak climbs on; caches filling up level off.
+        tenths = [rss[min(len(rss) - 1, len(rss) * n // 10)] for n in range(1, 11)]
+        print("RSS at each tenth of the run (MB): " + " ".join(f"{v:.0f}" for v in tenths))
     print(f"operations acknowledged {len(figures.acknowledged)}, in the database {stored}: "
           + ("every one" if stored == len(figures.acknowledged) else "MISSING SOME"))
 
@@ -222,6 +230,11 @@ def main() -> None:
         store.close()
         print(f"{args.users} people, {args.threads} server threads")
         report(figures, samples, seconds, stored)
+        problems = [line for line in (Path(tmp) / "server.log").read_text(
+            errors="replace").splitlines() if "Error" in line or "Traceback" in line]
+        if problems:
+            print(f"the server logged {len(problems)} error lines, the last:", *problems[-5:],
+                  sep="\n  ")
 
 
 if __name__ == "__main__":

@@ -80,3 +80,28 @@ def test_beyond_the_queue_the_answer_is_busy_at_once(held_server):
     for thread in waiting:
         thread.join(timeout=10)
     assert sorted(status for status, _, _ in queued) == [200, 200]
+
+
+def test_turning_many_away_at_once_never_stops_the_server(held_server):
+    # Busy answers were once written on the thread that reads the network while it held
+    # the connection's lock: with many phones at once the whole server stopped.
+    port, release, holding, dispatcher = held_server
+    held = threading.Thread(target=ask, args=(port, "/hold"))
+    held.start()
+    assert holding.wait(timeout=10)
+    answers: list = []
+    crowd = [threading.Thread(target=ask, args=(port, "/", "en", answers)) for _ in range(40)]
+    for thread in crowd:
+        thread.start()
+    for thread in crowd[2:]:
+        thread.join(timeout=20)
+    busy = [answer for answer in answers if answer[0] == 503]
+    assert len(busy) >= 30, answers  # turned away while the one thread was still held
+    assert not release.is_set()
+    release.set()
+    held.join(timeout=10)
+    for thread in crowd:
+        thread.join(timeout=20)
+    assert not any(thread.is_alive() for thread in crowd)
+    assert sorted({status for status, _, _ in answers}) == [200, 503]
+    assert ask(port, "/")[0] == 200  # and it goes on serving
