@@ -49,6 +49,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         PUBLIC_URL=None,
         TRUSTED_HOSTS=None,
         TRUSTED_PROXIES=0,
+        # Where Litestream keeps a copy of every change (sync/replica.py); none by default.
+        REPLICA=None,
+        REPLICA_ENDPOINT=None,
     )
     app.config.from_prefixed_env("TALENTKAART")
     if test_config:

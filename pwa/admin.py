@@ -5,15 +5,28 @@ Admins manage the service, not people: they never see a refugee's profile.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from datetime import timedelta
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from pwa.db import get_store
+from pwa.db import get_store, replication
 from pwa.i18n import translate
 from pwa.security import login_required
 from sync import accounts, places, work_rules
+from sync.replica import ReplicaError
 from sync.write import new_id
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -35,8 +48,22 @@ def index():
     """The admin's start page."""
     store = get_store()
     return render_template("admin/index.html", locations=store.locations(),
-                           staff=[u for u in store.users() if u["role"] != "refugee"],
-                           rules=store.work_rules())
+                           staff=[u for role, _label in STAFF_ROLES for u in store.users(role)],
+                           rules=store.work_rules(), replica=_replica_state())
+
+
+def _replica_state() -> dict | None:
+    """What the page says about the database's copy (None: there is none)."""
+    replica = replication(current_app.config)
+    if replica is None:
+        return None
+    try:
+        state = replica.state()
+    except ReplicaError as error:
+        return {"url": replica.replica_url, "error": str(error)}
+    age = state.age_seconds()
+    return {"url": replica.replica_url, "running": state.running,
+            "age": None if age is None else timedelta(seconds=age)}
 
 
 # -- places ---------------------------------------------------------------------

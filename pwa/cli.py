@@ -1,4 +1,5 @@
-"""The ``talentkaart`` command: serve the app, create accounts and places, back up.
+"""The ``talentkaart`` command: serve the app, create accounts and places, back up,
+restore and tell the database's state.
 
 A thin wrapper over ``sync``: every command calls the same functions as the
 web pages. It is a Flask command group, so ``talentkaart routes`` and
@@ -7,8 +8,8 @@ web pages. It is a Flask command group, so ``talentkaart routes`` and
 
 from __future__ import annotations
 
-import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -16,9 +17,11 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from pwa import create_app, hosts
-from sync import accounts, places
+from pwa.db import replication
+from sync import accounts, backups, places
 from sync.demo import load_demo
 from sync.messages import in_english
+from sync.replica import ReplicaError
 from sync.store import Store
 
 
@@ -60,6 +63,9 @@ cli = FlaskGroup(name="talentkaart", create_app=create_app,
 @click.option("--queue", default=64, show_default=True, type=click.IntRange(1, 10_000),
               help="Requests that may wait for a thread; more are answered 503 (busy, try "
                    "again) at once instead of hanging.")
+@click.option("--connections", default=1000, show_default=True,
+              type=click.IntRange(1, 1000),
+              help="Connections open at once (phones keep theirs open between requests).")
 @click.option("--demo", "with_demo", is_flag=True,
               help="Fill an empty database with demo places, staff and profiles first.")
 @click.option("--public-url", type=PUBLIC_URL, default=None,
@@ -67,8 +73,8 @@ cli = FlaskGroup(name="talentkaart", create_app=create_app,
                    "(default: TALENTKAART_PUBLIC_URL; without it only 127.0.0.1 and "
                    "localhost are answered).")
 @with_appcontext
-def serve(host: str, port: int, threads: int, queue: int, with_demo: bool,
-          public_url: str | None) -> None:
+def serve(host: str, port: int, threads: int, queue: int, connections: int,
+          with_demo: bool, public_url: str | None) -> None:
     """Serve the app with waitress (the database is created on first start)."""
     from pwa.server import serve as serve_app
 
@@ -81,6 +87,10 @@ def serve(host: str, port: int, threads: int, queue: int, with_demo: bool,
                    f"http://ADDRESS:{port} (this machine's address) or set "
                    "TALENTKAART_PUBLIC_URL.", err=True)
 
+    database = Path(app.config["DATABASE"])
+    lock = backups.ServingLock(database)
+    if not lock.acquire(alone=False):
+        _stop(f"{database} is being restored; start again when that is done")
     store = _store()
     try:
         if with_demo:
@@ -91,9 +101,33 @@ def serve(host: str, port: int, threads: int, queue: int, with_demo: bool,
                        "--name Admin")
     finally:
         store.close()
+    replica = replication(app.config)
+    if replica is not None:
+        try:
+            replica.start()
+        except ReplicaError as error:
+            _stop(str(error))
+        click.echo(f"Every change is copied to {replica.replica_url} (Litestream; log in "
+                   f"{replica.log_path})")
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"Talentkaart runs at http://{shown}:{port}/ (press Ctrl+C to stop)")
-    serve_app(app, host=host, port=port, threads=threads, queue=queue)
+    try:
+        serve_app(app, host=host, port=port, threads=threads, queue=queue,
+                  connections=connections)
+    finally:
+        if replica is not None:
+            replica.stop()  # after the last request: it sends what is left first
+        lock.release()
+
+
+def _config_only():
+    """The app's settings, without creating a database where there is none."""
+    return create_app({"CREATE_DATABASE": False}).config
+
+
+def _stop(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
 
 
 @cli.command("create-user")
@@ -153,23 +187,102 @@ def create_location(name: str, kind: str) -> None:
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
 @with_appcontext
 def backup(path: Path, force: bool) -> None:
-    """Copy the live database to PATH (safe while the app runs)."""
-    if path.exists() and not force:
-        click.echo(f"Error: {path} exists; use --force to overwrite it", err=True)
-        sys.exit(1)
-    if not path.parent.is_dir():
-        click.echo(f"Error: the folder {path.parent} does not exist", err=True)
-        sys.exit(1)
-    partial = path.with_name(path.name + ".partial")
-    partial.unlink(missing_ok=True)
+    """Copy the live database to PATH (safe while the app runs), and check the copy."""
     store = _store()
     try:
-        store.backup_to(partial)
+        checked = backups.backup(store, path, force=force)
+    except backups.BackupError as error:
+        _stop(str(error))
     finally:
         store.close()
-    # Only a complete copy takes PATH's name: a failed backup never replaces a good one.
-    os.replace(partial, path)
-    click.echo(f"Backed up to {path}")
+    click.echo(f"Backed up to {path} (up to change {checked.last_change})")
+
+
+class Moment(click.ParamType):
+    """A point in time: ISO 8601, UTC unless it says otherwise."""
+
+    name = "time"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, datetime):
+            return value
+        try:
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            self.fail(f"{value!r} is not a time like 2026-12-01T14:30:00Z", param, ctx)
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        if moment > datetime.now(UTC):
+            self.fail(f"{value!r} is in the future", param, ctx)
+        return moment
+
+
+@cli.command("restore", with_appcontext=False)
+@click.option("--from-backup", "source", type=click.Path(dir_okay=False, exists=True,
+              path_type=Path), help="A file made by talentkaart backup.")
+@click.option("--from-replica", is_flag=True,
+              help="The replica Litestream keeps (TALENTKAART_REPLICA).")
+@click.option("--at", "moment", type=Moment(),
+              help="With --from-replica: the database as it was then, e.g. "
+                   "2026-12-01T14:30:00Z (default: the latest change).")
+def restore(source: Path | None, from_replica: bool, moment: datetime | None) -> None:
+    """Put a backup or the replica in the database's place, checked first.
+
+    The server must be stopped. The database it replaces is kept beside it,
+    renamed *.before-restore-TIME.
+    """
+    if (source is None) == (not from_replica):
+        _stop("give either --from-backup FILE or --from-replica")
+    if moment is not None and not from_replica:
+        _stop("--at goes with --from-replica (a backup file is one moment)")
+    config = _config_only()
+    database = Path(config["DATABASE"])
+    if backups.in_use(database):
+        _stop(backups.IN_USE)
+    try:
+        if from_replica:
+            replica = replication(config)
+            if replica is None:
+                _stop("no replica is configured: set TALENTKAART_REPLICA")
+            checked, kept = backups.restore_replica(replica, database, moment)
+        else:
+            checked, kept = backups.restore_file(source, database)
+    except (backups.BackupError, ReplicaError) as error:
+        _stop(f"nothing was changed: {error}")
+    click.echo(f"Restored {database}: schema version {checked.schema_version}, "
+               f"{checked.accounts} accounts, {checked.records} entries, up to change "
+               f"{checked.last_change}.")
+    if kept is not None:
+        click.echo(f"The database it replaced is kept as {kept}")
+
+
+@cli.command("status", with_appcontext=False)
+def status() -> None:
+    """The database's state, and how far its replica has come."""
+    config = _config_only()
+    database = Path(config["DATABASE"])
+    checked = backups.verify(database) if database.exists() else None
+    click.echo(f"Database: {database}")
+    if checked is None:
+        click.echo("  not created yet (talentkaart serve creates it)")
+    else:
+        click.echo(f"  schema version {checked.schema_version}, {checked.accounts} accounts, "
+                   f"{checked.records} entries, last change {checked.last_change}")
+        click.echo(f"  server: {'running' if backups.in_use(database) else 'not running'}")
+    replica = replication(config)
+    if replica is None:
+        click.echo("Replica: none (only backups protect against a lost disk; see README)")
+        return
+    click.echo(f"Replica: {replica.replica_url}")
+    try:
+        state = replica.state()
+    except ReplicaError as error:
+        _stop(f"the replica cannot be read: {error}")
+    click.echo(f"  Litestream: {'running' if state.running else 'not running'}")
+    if state.replicated_at is None:
+        click.echo("  nothing replicated yet")
+    else:
+        click.echo(f"  last change replicated at {state.replicated_at.isoformat()} "
+                   f"({state.age_seconds()} s ago)")
 
 
 @cli.command("demo")

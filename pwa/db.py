@@ -12,6 +12,8 @@ import threading
 
 from flask import Flask, current_app, g
 
+from pwa.hosts import ConfigError
+from sync.replica import ReplicaError, Replication, parse_replica
 from sync.store import Store, open_store
 from sync.write import ensure_tallies
 
@@ -35,8 +37,8 @@ def get_store() -> Store:
 def release_store(exc: BaseException | None = None) -> None:
     """End of a request: the connection stays, but never inside a transaction."""
     store = g.pop("store", None)
-    if store is not None and store.db.conn.in_transaction:
-        store.db.conn.rollback()
+    if store is not None:
+        store.rollback()
 
 
 def seed_work_rules(store: Store) -> None:
@@ -47,8 +49,23 @@ def seed_work_rules(store: Store) -> None:
         store.add_work_rule(rule, created_by="seed")
 
 
+def replication(config) -> Replication | None:
+    """The configured replica of the database (``TALENTKAART_REPLICA``), or None."""
+    if not config.get("REPLICA"):
+        return None
+    return Replication(config["DATABASE"], config["REPLICA"],
+                       config.get("REPLICA_ENDPOINT") or None)
+
+
 def init_app(app: Flask) -> None:
     """Create the database and schema on first start, and hand connections back."""
+    if app.config.get("REPLICA"):
+        try:
+            app.config["REPLICA"] = parse_replica(str(app.config["REPLICA"]))
+        except ReplicaError as error:
+            raise ConfigError(f"TALENTKAART_REPLICA: {error}") from error
+    if not app.config.get("CREATE_DATABASE", True):
+        return  # restore and status look at the file as it is, and never make one
     store = open_store(app.config["DATABASE"])
     try:
         seed_work_rules(store)

@@ -120,7 +120,8 @@ def test_serve_with_demo_fills_an_empty_database_then_serves(runner, store, monk
     result = runner.invoke(cli, ["serve", "--demo", "--port", "5099"])
     assert result.exit_code == 0, result.output
     assert "coach" in result.output and "demo-coach-2026" in result.output
-    assert served == {"host": "127.0.0.1", "port": 5099, "threads": 8, "queue": 64}
+    assert served == {"host": "127.0.0.1", "port": 5099, "threads": 8, "queue": 64,
+                      "connections": 1000}
     assert store.user_by_username("coach")["role"] == "coach"
 
 

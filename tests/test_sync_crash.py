@@ -27,6 +27,7 @@ import uuid
 from pathlib import Path
 
 from sync import accounts
+from sync.backups import verify
 from sync.store import Store, open_store
 
 SECRET = "482913"
@@ -52,12 +53,13 @@ def _talentkaart() -> str:
 class Server:
     """``talentkaart serve`` on one database file, started and killed at will."""
 
-    def __init__(self, database: Path, log: Path):
+    def __init__(self, database: Path, log: Path, env: dict | None = None):
         self.database, self.log, self.port, self.proc = database, log, _free_port(), None
+        self.env = env or {}
 
     def start(self) -> None:
         env = {**os.environ, "TALENTKAART_DATABASE": str(self.database),
-               "TALENTKAART_SECRET_KEY": "crash-test-secret"}
+               "TALENTKAART_SECRET_KEY": "crash-test-secret", **self.env}
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(  # noqa: S603 (our own console script)
                 [_talentkaart(), "serve", "--port", str(self.port)], env=env,
@@ -252,17 +254,17 @@ def test_acknowledged_operations_survive_sigkill(tmp_path):
     finally:
         server.kill()
 
+    verify(database)  # SQLite's integrity check, the schema, the last change
     store = Store(database)
     try:
-        assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        stored_ops = {r["op_id"] for r in store._rows("SELECT op_id FROM operations")}
+        stored_ops = {r["op_id"] for r in store.query("SELECT op_id FROM operations")}
         assert set(acknowledged) <= stored_ops
         assert stored_ops == {op["op_id"] for op in ops}
-        rows = store._rows("SELECT id, revision, deleted, data FROM records")
+        rows = store.query("SELECT id, revision, deleted, data FROM records")
         assert len(rows) == len({r["id"] for r in rows}) == len(expected)
         assert {r["id"]: (r["revision"], bool(r["deleted"]), json.loads(r["data"])["status"])
                 for r in rows} == expected
-        assert store.db.table("history").count == len(ops)
+        assert store.count("history") == len(ops)
     finally:
         store.close()
     STATS.update(ops=len(ops), creates=len(expected), kills=len(kill_points),
