@@ -517,18 +517,16 @@ class Store:
                 else "created_at, id")
 
     def records_page(self, person_id: str, record_type: str, *, limit: int,
-                     offset: int = 0) -> list[dict]:
-        """One page of a person's live records of a type, in list order."""
+                     offset: int = 0, leave_out: list[str] = ()) -> list[dict]:
+        """One page of a person's live records of a type, in list order (without the
+        records ``leave_out`` names: those shown before, on a review)."""
+        # Only "?" placeholders are put into the SQL; the ids go in as parameters.
+        without = (" AND id NOT IN (" + ",".join("?" for _ in leave_out) + ")"
+                   if leave_out else "")
         return [self._record(r) for r in self._rows(
             "SELECT * FROM records WHERE person_id = ? AND type = ? AND deleted = 0"  # noqa: S608
-            f" ORDER BY {self._list_order(record_type)} LIMIT ? OFFSET ?",
-            [person_id, record_type, limit, offset])]
-
-    def record_ids(self, person_id: str, record_type: str) -> list[str]:
-        """The ids of a person's live records of a type, in list order."""
-        return [r["id"] for r in self._rows(
-            "SELECT id FROM records WHERE person_id = ? AND type = ? AND deleted = 0"  # noqa: S608
-            f" ORDER BY {self._list_order(record_type)}", [person_id, record_type])]
+            f"{without} ORDER BY {self._list_order(record_type)} LIMIT ? OFFSET ?",
+            [person_id, record_type, *leave_out, limit, offset])]
 
     def records_about(self, person_id: str, record_type: str, field: str,
                       record_ids: list[str]) -> list[dict]:

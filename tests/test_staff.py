@@ -205,6 +205,32 @@ def test_review_marks_new_and_changed_entries(coach, client, store, refugee, loc
     assert "Engels" in html  # "Written in: English", in the coach's Dutch
 
 
+def test_review_pages_show_what_changed_first_then_every_other_entry_once(
+        coach, client, store, refugee, location):
+    basics(store, refugee, location)
+    made = [hours(store, refugee, day=f"2026-01-{n:02d}", organisation=f"Place {n}")
+            for n in range(1, 26)]
+    client.post(f"/people/{refugee['id']}/reviewed", data={"csrf_token": token(client)})
+    # After the review the person changes three old entries and deletes one of them.
+    for record_id in made[:3]:
+        put(store, refugee, "volunteer", {"hours": 3}, record_id=record_id, base=1)
+    apply(store, Actor(refugee["id"], "refugee"),
+          Operation(new_id(), refugee["id"], "volunteer", made[2], "delete", 2, {}))
+    shown = []
+    for number in (1, 2, 3):
+        html = client.get(f"/people/{refugee['id']}/review?section=volunteering"
+                          f"&page={number}").get_data(as_text=True)
+        shown.append([rid for rid in made if f'id="entry-{rid}"' in html])
+    assert len(shown[0]) == len(shown[1]) == 10 and len(shown[2]) == 4
+    every = [rid for page in shown for rid in page]
+    assert sorted(every) == sorted(made[:2] + made[3:])  # each once, none left out
+    # The two changed entries that still exist open the first page, before the rest.
+    html = client.get(f"/people/{refugee['id']}/review?section=volunteering").get_data(
+        as_text=True)
+    order = [rid for rid in re.findall(r'id="entry-([0-9a-f-]{36})"', html) if rid in made]
+    assert set(order[:2]) == set(made[:2])
+
+
 def test_review_is_for_coaches_only(make_user, login, client, refugee):
     volunteer, secret = make_user("volunteer")
     login(volunteer, secret)

@@ -32,16 +32,23 @@ def _review_context(person: dict) -> dict:
     for change in store.changed_since(person_id, since, me):
         changed.setdefault(change["type"], []).append(change["record_id"])
     asked = request.args.get("section")
+    counts = store.count_records(person_id)
     sections, entries = [], []
     for section in SECTIONS.values():
         if not section.in_overview:
             continue
-        first = changed.get(section.record_type, [])
-        firsts = set(first)
-        order = first + [i for i in store.record_ids(person_id, section.record_type)
-                         if i not in firsts]
-        page = requested_page(len(order), REVIEW_PAGE, asked=asked == section.slug)
-        listed = store.records_by_ids(person_id, order[page.offset:page.offset + page.size])
+        record_type = section.record_type
+        # The changed entries that still exist come first, then the rest in list order:
+        # a page is read with LIMIT, never by listing every entry's id.
+        first = [r["id"] for r in store.records_by_ids(person_id, changed.get(record_type, []))]
+        page = requested_page(counts.get(record_type, 0), REVIEW_PAGE,
+                              asked=asked == section.slug)
+        head = first[page.offset:page.offset + page.size]
+        listed = store.records_by_ids(person_id, head)
+        if len(head) < page.size:
+            listed += store.records_page(
+                person_id, record_type, limit=page.size - len(head),
+                offset=max(0, page.offset - len(first)), leave_out=first)
         sections.append({"section": section, "page": page, "entries": listed,
                          "changed": len(first)})
         entries += listed
