@@ -64,7 +64,7 @@ cli = FlaskGroup(name="talentkaart", create_app=create_app,
               help="Requests that may wait for a thread; more are answered 503 (busy, try "
                    "again) at once instead of hanging.")
 @click.option("--connections", default=1000, show_default=True,
-              type=click.IntRange(1, 1000),
+              type=click.IntRange(1, 100_000),
               help="Connections open at once (phones keep theirs open between requests).")
 @click.option("--demo", "with_demo", is_flag=True,
               help="Fill an empty database with demo places, staff and profiles first.")

@@ -122,6 +122,9 @@ def serve(app: Flask, *, host: str, port: int, threads: int, queue: int,
     hold_memory_down()  # before the threads start: each would get its own heap
     dispatcher = SheddingDispatcher(queue)
     dispatcher.set_thread_count(threads)
+    # poll(), not select(): select cannot watch a socket numbered 1024 or more, which
+    # a thousand phones and the database's files reach.
     server = create_server(app, host=host, port=port, threads=threads,
-                           connection_limit=connections, _dispatcher=dispatcher)
+                           connection_limit=connections, asyncore_use_poll=True,
+                           _dispatcher=dispatcher)
     server.run()
