@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -32,6 +33,30 @@ class UsernameTaken(StoreError):
 def utc_now() -> str:
     """The current UTC time as an ISO 8601 string with seconds."""
     return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+# What SQL says differently from one database to another, said once (SQLite's words
+# today; a second backend gives its own here, not a second copy of every query). Field
+# names come from this module and the record types, never from input.
+_FIELD_NAME = re.compile(r"[a-z][a-z_]*")
+
+
+def field(name: str, table: str = "") -> str:
+    """A field of a record's JSON data, as an SQL expression (the date index uses it too:
+    a query must say it the same way to use the index)."""
+    if not _FIELD_NAME.fullmatch(name):
+        raise StoreError(f"not a field name: {name!r}")
+    return f"json_extract({table}data, '$.{name}')"
+
+
+def number(name: str, table: str = "") -> str:
+    """A numeric field of a record's data (SQLite's JSON numbers are numbers already)."""
+    return field(name, table)
+
+
+def nocase(expression: str) -> str:
+    """An expression ordered and compared without regard to case."""
+    return f"{expression} COLLATE NOCASE"
 
 
 def _loads(value: str | None) -> Any:
@@ -81,7 +106,7 @@ class Store:
         t("users").create_index(["username"], unique=True, if_not_exists=True)
         # A caseload: the refugees of a place, by name, a page at a time.
         db.execute("CREATE INDEX IF NOT EXISTS users_caseload ON users"
-                   " (location_id, display_name COLLATE NOCASE) WHERE role = 'refugee'")
+                   f" (location_id, {nocase('display_name')}) WHERE role = 'refugee'")
         t("staff_locations").create(
             {"user_id": str, "location_id": str}, pk=("user_id", "location_id"),
             foreign_keys=[("user_id", "users", "id"), ("location_id", "locations", "id")],
@@ -118,7 +143,7 @@ class Store:
         # place's hours in a month: by date, not by reading every entry.
         db.execute(
             "CREATE INDEX IF NOT EXISTS records_volunteer_day ON records"
-            " (person_id, json_extract(data, '$.date')) WHERE type = 'volunteer' AND deleted = 0")
+            f" (person_id, {field('date')}) WHERE type = 'volunteer' AND deleted = 0")
         db.execute(
             "CREATE TABLE IF NOT EXISTS history ("
             " seq INTEGER PRIMARY KEY AUTOINCREMENT, record_id TEXT NOT NULL,"
@@ -161,7 +186,7 @@ class Store:
         # page is refreshed when an admin changes one, without reading them all.
         db.execute("CREATE TABLE IF NOT EXISTS stamps (name TEXT PRIMARY KEY,"
                    " value INTEGER NOT NULL)")
-        db.execute("INSERT OR IGNORE INTO stamps (name, value) VALUES ('site', 1)")
+        db.execute("INSERT INTO stamps (name, value) VALUES ('site', 1) ON CONFLICT DO NOTHING")
         # One live key per device: a second, racing request for a key is ignored.
         db.execute("CREATE UNIQUE INDEX IF NOT EXISTS device_keys_live"
                    " ON device_keys (user_id, device_id) WHERE revoked_at IS NULL")
@@ -283,12 +308,14 @@ class Store:
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
-    def _insert(self, table: str, row: dict) -> None:
+    def _insert(self, table: str, row: dict, *, unless_there: bool = False) -> None:
         # Plain SQL on the hot path: sqlite-utils' insert looks the table up every time.
-        # Table and column names come from this module, never from input.
+        # Table and column names come from this module, never from input. unless_there:
+        # a row that clashes with one already there (a key, a unique index) is skipped.
         names = ", ".join(row)
         marks = ", ".join("?" for _ in row)
-        self.db.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})",  # noqa: S608
+        skip = " ON CONFLICT DO NOTHING" if unless_there else ""
+        self.db.execute(f"INSERT INTO {table} ({names}) VALUES ({marks}){skip}",  # noqa: S608
                         list(row.values()))
 
     def _update(self, table: str, key: str, value: Any, fields: dict) -> None:
@@ -312,7 +339,7 @@ class Store:
     def add_location(self, location_id: str, name: str, kind: str) -> None:
         """Add an asylum centre or municipality."""
         with self.db.atomic():
-            self.db.table("locations").insert(
+            self._insert("locations",
                 {"id": location_id, "name": name, "kind": kind, "created_at": utc_now()})
             self._site_changed()
 
@@ -329,7 +356,7 @@ class Store:
 
     def locations(self) -> list[dict]:
         """All locations by name."""
-        return self._rows("SELECT * FROM locations ORDER BY name COLLATE NOCASE")
+        return self._rows(f"SELECT * FROM locations ORDER BY {nocase('name')}")  # noqa: S608
 
     # -- users --------------------------------------------------------------
 
@@ -338,9 +365,9 @@ class Store:
         row = {"created_at": utc_now(), "failed_signins": 0, "active": 1, **user}
         try:
             with self.db.atomic():
-                self.db.table("users").insert(row)
+                self._insert("users", row)
                 for loc in location_ids:
-                    self.db.table("staff_locations").insert(
+                    self._insert("staff_locations",
                         {"user_id": row["id"], "location_id": loc})
         except sqlite3.IntegrityError as exc:
             if "username" in str(exc):
@@ -371,7 +398,7 @@ class Store:
         with self.db.atomic():
             self.db.execute("DELETE FROM staff_locations WHERE user_id = ?", [user_id])
             for loc in location_ids:
-                self.db.table("staff_locations").insert(
+                self._insert("staff_locations",
                     {"user_id": user_id, "location_id": loc})
 
     def update_user(self, user_id: str, **fields: Any) -> None:
@@ -445,7 +472,8 @@ class Store:
     def end_sessions_of(self, user_id: str, keep: str | None = None) -> int:
         """End every session of a user (but ``keep``); the number ended."""
         cursor = self.db.execute(
-            "DELETE FROM sessions WHERE user_id = ? AND token_hash IS NOT ?", [user_id, keep])
+            "DELETE FROM sessions WHERE user_id = ? AND token_hash <> coalesce(?, '')",
+            [user_id, keep])
         return cursor.rowcount
 
     def session_count(self, user_id: str) -> int:
@@ -461,7 +489,7 @@ class Store:
         with self.db.atomic():
             self.db.execute(
                 "DELETE FROM handover_codes WHERE user_id = ? AND used_at IS NULL", [user_id])
-            self.db.table("handover_codes").insert(
+            self._insert("handover_codes",
                 {"code_hash": code_hash, "user_id": user_id, "created_by": created_by,
                  "created_at": utc_now(), "expires_at": expires_at, "used_at": None})
 
@@ -513,8 +541,7 @@ class Store:
     @staticmethod
     def _list_order(record_type: str) -> str:
         # Hours newest day first (what a person looks for), others in the order made.
-        return ("json_extract(data, '$.date') DESC, id" if record_type == "volunteer"
-                else "created_at, id")
+        return f"{field('date')} DESC, id" if record_type == "volunteer" else "created_at, id"
 
     def records_page(self, person_id: str, record_type: str, *, limit: int,
                      offset: int = 0, leave_out: list[str] = ()) -> list[dict]:
@@ -528,17 +555,17 @@ class Store:
             f"{without} ORDER BY {self._list_order(record_type)} LIMIT ? OFFSET ?",
             [person_id, record_type, *leave_out, limit, offset])]
 
-    def records_about(self, person_id: str, record_type: str, field: str,
+    def records_about(self, person_id: str, record_type: str, about: str,
                       record_ids: list[str]) -> list[dict]:
-        """A person's live records of a type whose ``field`` names one of ``record_ids``
+        """A person's live records of a type whose field ``about`` names one of ``record_ids``
         (the comments on some entries, the steps of some goals), oldest first."""
         if not record_ids:
             return []
         marks = ",".join("?" for _ in record_ids)
         return [self._record(r) for r in self._rows(
             "SELECT * FROM records WHERE person_id = ? AND type = ? AND deleted = 0"  # noqa: S608
-            f" AND json_extract(data, '$.' || ?) IN ({marks}) ORDER BY created_at, id",
-            [person_id, record_type, field, *record_ids])]
+            f" AND {field(about)} IN ({marks}) ORDER BY created_at, id",
+            [person_id, record_type, *record_ids])]
 
     def insert_record(self, row: dict) -> None:
         """Insert a new record row (inside the write path's transaction)."""
@@ -591,9 +618,9 @@ class Store:
     def volunteer_hours_on(self, person_id: str, day: str, exclude_id: str) -> float:
         """Hours a person already recorded on ``day``, other than one record."""
         row = self._row(
-            "SELECT coalesce(sum(json_extract(data, '$.hours')), 0) AS total FROM records"
+            f"SELECT coalesce(sum({number('hours')}), 0) AS total FROM records"  # noqa: S608
             " WHERE person_id = ? AND type = 'volunteer' AND deleted = 0 AND id != ?"
-            " AND json_extract(data, '$.date') = ?", [person_id, exclude_id, day])
+            f" AND {field('date')} = ?", [person_id, exclude_id, day])
         return float(row["total"])
 
     def add_to_tallies(self, person_id: str, record_type: str,
@@ -612,11 +639,10 @@ class Store:
         rows = self._rows("SELECT period, amount AS hours, verified FROM tallies"
                           " WHERE person_id = ? AND type = ? AND period = 'all'",
                           [person_id, record_type])
-        for pattern, limit in (("[0-9][0-9][0-9][0-9]-[0-9][0-9]", months),
-                               ("[0-9][0-9][0-9][0-9]-W[0-9][0-9]", weeks)):
+        for pattern, limit in (("____-__", months), ("____-W__", weeks)):
             rows += self._rows(
                 "SELECT period, amount AS hours, verified FROM tallies WHERE person_id = ?"
-                " AND type = ? AND period GLOB ? AND amount > 0 ORDER BY period DESC LIMIT ?",
+                " AND type = ? AND period LIKE ? AND amount > 0 ORDER BY period DESC LIMIT ?",
                 [person_id, record_type, pattern, limit])
         return rows
 
@@ -732,7 +758,7 @@ class Store:
                " FROM users u LEFT JOIN locations l ON l.id = u.location_id"
                " LEFT JOIN history h ON h.seq = (SELECT max(seq) FROM history"
                "  WHERE person_id = u.id)"
-               f" WHERE {where} ORDER BY u.display_name COLLATE NOCASE, u.id LIMIT ? OFFSET ?")
+               f" WHERE {where} ORDER BY {nocase('u.display_name')}, u.id LIMIT ? OFFSET ?")
         return self._rows(sql, [*params, limit, offset])
 
     def review(self, staff_id: str, person_id: str) -> dict | None:
@@ -751,9 +777,11 @@ class Store:
 
     def mark_reviewed(self, staff_id: str, person_id: str, seq: int) -> None:
         """Remember that ``staff_id`` reviewed ``person_id`` up to change ``seq``."""
-        self.db.table("reviews").upsert(
-            {"staff_id": staff_id, "person_id": person_id, "reviewed_seq": seq,
-             "reviewed_at": utc_now()}, pk=("staff_id", "person_id"))
+        self.db.execute(
+            "INSERT INTO reviews (staff_id, person_id, reviewed_seq, reviewed_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (staff_id, person_id) DO UPDATE"
+            " SET reviewed_seq = excluded.reviewed_seq, reviewed_at = excluded.reviewed_at",
+            [staff_id, person_id, seq, utc_now()])
 
     def changes_since(self, person_id: str, seq: int) -> list[dict]:
         """A person's history entries after change ``seq`` (without data), oldest first."""
@@ -773,7 +801,8 @@ class Store:
             where += " AND record_id IN (" + ",".join("?" for _ in record_ids) + ")"
             params += record_ids
         return self._rows(
-            "SELECT record_id, type, max(action = 'create') AS made, max(seq) AS last"  # noqa: S608
+            "SELECT record_id, type, max(CASE WHEN action = 'create' THEN 1 ELSE 0 END) AS made,"  # noqa: S608
+            " max(seq) AS last"
             f" FROM history WHERE {where} GROUP BY record_id ORDER BY last DESC LIMIT ?",
             [*params, limit])
 
@@ -812,8 +841,8 @@ class Store:
                 if k not in {"id", "kind", "effective_from", "status"}}
         with self.db.atomic():
             cursor = self.db.execute(
-                "INSERT OR IGNORE INTO work_rules (id, kind, effective_from, status, data,"
-                " created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO work_rules (id, kind, effective_from, status, data,"
+                " created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 [rule["id"], rule["kind"], rule["effective_from"], rule["status"],
                  _dumps(data), utc_now(), created_by])
             if cursor.rowcount:  # the seed rules come again at every start: no change
@@ -830,12 +859,12 @@ class Store:
     def volunteer_hours_at(self, location_id: str, start: str, end: str) -> list[dict]:
         """Volunteer-hour records of a location's refugees between two dates."""
         rows = self._rows(
-            "SELECT r.*, u.display_name, u.username FROM records r"
+            "SELECT r.*, u.display_name, u.username FROM records r"  # noqa: S608
             " JOIN users u ON u.id = r.person_id"
             " WHERE r.type = 'volunteer' AND r.deleted = 0 AND u.location_id = ?"
             " AND u.role = 'refugee'"
-            " AND json_extract(r.data, '$.date') BETWEEN ? AND ?"
-            " ORDER BY u.display_name COLLATE NOCASE, json_extract(r.data, '$.date')",
+            f" AND {field('date', 'r.')} BETWEEN ? AND ?"
+            f" ORDER BY {nocase('u.display_name')}, {field('date', 'r.')}",
             [location_id, start, end])
         return [self._record(r) for r in rows]
 
@@ -843,8 +872,8 @@ class Store:
 
     def add_device_key(self, key: dict) -> None:
         """Store a device's signing key, unless the device already has a live one."""
-        self.db.table("device_keys").insert(
-            {**key, "created_at": utc_now(), "revoked_at": None}, ignore=True)
+        self._insert("device_keys", {**key, "created_at": utc_now(), "revoked_at": None},
+                     unless_there=True)
 
     def live_device_key(self, user_id: str, device_id: str) -> dict | None:
         """The key of a user's device that is not revoked."""
