@@ -231,6 +231,21 @@ def test_review_pages_show_what_changed_first_then_every_other_entry_once(
     assert set(order[:2]) == set(made[:2])
 
 
+def test_a_first_review_counts_every_entry_as_new_and_marks_them(coach, client, store,
+                                                                  refugee, location):
+    basics(store, refugee, location)
+    made = [hours(store, refugee, day=f"2026-02-{n:02d}") for n in range(1, 13)]
+    html = client.get(f"/people/{refugee['id']}/review").get_data(as_text=True)
+    assert "You have not reviewed this profile before" in html
+    news = html.split('id="news-title"')[1].split("</ul>")[0]
+    assert "12 entries" in news
+    shown = [rid for rid in re.findall(r'id="entry-([0-9a-f-]{36})"', html) if rid in made]
+    # A page, newest day first as in the person's own list.
+    assert shown == list(reversed(made))[:10]
+    assert all("badge--new" in html.split(f'id="entry-{rid}"')[1].split("</li>")[0]
+               for rid in shown)
+
+
 def test_review_is_for_coaches_only(make_user, login, client, refugee):
     volunteer, secret = make_user("volunteer")
     login(volunteer, secret)

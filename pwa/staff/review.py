@@ -28,11 +28,13 @@ def _review_context(person: dict) -> dict:
     person_id, me = person["id"], g.user["id"]
     review = store.review(me, person_id)
     since = review["reviewed_seq"] if review else 0
+    counts = store.count_records(person_id)
     changed: dict[str, list[str]] = {}
-    for change in store.changed_since(person_id, since, me):
+    # Never reviewed: everything is new to me and the list order stands (no need to
+    # read the person's whole history to say so).
+    for change in store.changed_since(person_id, since, me) if review else ():
         changed.setdefault(change["type"], []).append(change["record_id"])
     asked = request.args.get("section")
-    counts = store.count_records(person_id)
     sections, entries = [], []
     for section in SECTIONS.values():
         if not section.in_overview:
@@ -49,8 +51,9 @@ def _review_context(person: dict) -> dict:
             listed += store.records_page(
                 person_id, record_type, limit=page.size - len(head),
                 offset=max(0, page.offset - len(first)), leave_out=first)
+        news = len(first) if review else counts.get(record_type, 0)
         sections.append({"section": section, "page": page, "entries": listed,
-                         "changed": len(first)})
+                         "changed": news})
         entries += listed
     goals = [rec["id"] for rec in entries if rec["type"] == "goal"]
     steps: dict[str, list[dict]] = {}
@@ -63,7 +66,7 @@ def _review_context(person: dict) -> dict:
     by_type.update(volunteer=[r for r in entries if r["type"] == "volunteer"], step=all_steps)
     profile = with_context(store, person_id, by_type, comments)
     marks = review_marks(store.changed_since(
-        person_id, since, me, record_ids=ids + [c["id"] for c in comments]))
+        person_id, since, me, record_ids=ids + [c["id"] for c in comments]))  # this page's
     basics = store.record(singleton_id(person_id, "basics"))
     return {"person": person, "profile": profile, "review": review, "marks": marks,
             "review_sections": sections,
