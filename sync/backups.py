@@ -13,6 +13,7 @@ import fcntl
 import os
 import shutil
 import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -135,8 +136,9 @@ def restore_file(source: Path, database: Path) -> tuple[Checked, Path | None]:
     database = Path(database)
     candidate = _candidate(database)
     try:
-        with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as from_db, \
-                sqlite3.connect(candidate) as to_db:
+        # closing(): a connection's own "with" commits but leaves the file open.
+        with closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as from_db, \
+                closing(sqlite3.connect(candidate)) as to_db:
             from_db.backup(to_db)
     except sqlite3.Error as error:
         _discard(candidate)

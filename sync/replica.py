@@ -136,7 +136,7 @@ class Replication:
 
     @property
     def pid_path(self) -> Path:
-        return self.database.with_name(self.database.name + ".litestream.pid")
+        return _pid_path(self.database)
 
     def start(self) -> None:
         """Start replicating (the database must exist, in WAL mode)."""
@@ -215,9 +215,14 @@ def _parse_time(text: str) -> datetime | None:
         return None
 
 
+def _pid_path(database: Path) -> Path:
+    """Where the keeper's process id is written, beside the database."""
+    return database.with_name(database.name + ".litestream.pid")
+
+
 def _running(database: Path) -> bool:
     """Whether a keeper started for this database still runs."""
-    pid_file = database.with_name(database.name + ".litestream.pid")
+    pid_file = _pid_path(database)
     try:
         pid = int(pid_file.read_text())
         os.kill(pid, 0)
@@ -230,7 +235,7 @@ def sidecar_paths(database: Path) -> list[Path]:
     """Litestream's own state beside a database, which a restored file must not inherit."""
     database = Path(database)
     return [database.with_name(f".{database.name}-litestream"),
-            database.with_name(database.name + ".litestream.pid")]
+            _pid_path(database)]
 
 
 if __name__ == "__main__":

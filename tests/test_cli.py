@@ -111,6 +111,12 @@ def test_serve_refuses_a_bad_port(runner):
     assert result.exit_code == 2 and "70000" in result.output
 
 
+@pytest.mark.parametrize("value", ["0", "-5", "many", "100001"])
+def test_serve_refuses_a_bad_connection_limit(runner, value):
+    result = runner.invoke(cli, ["serve", "--connections", value])
+    assert result.exit_code == 2 and "--connections" in result.output
+
+
 def test_serve_with_demo_fills_an_empty_database_then_serves(runner, store, monkeypatch):
     from pwa import server
 

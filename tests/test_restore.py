@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from sync import accounts
+from sync.backups import verify
 from sync.replica import Replication
 from sync.store import open_store
 from tests.test_sync_crash import SECRET, Server, _talentkaart, make_outbox, push_round, sign_in
@@ -90,21 +91,27 @@ def content(database: Path) -> list[str]:
 
 
 def stored_ops(database: Path) -> set[str]:
+    verify(database)  # whole, and a schema this version reads
     conn = sqlite3.connect(database)
     try:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         return {row[0] for row in conn.execute("SELECT op_id FROM operations")}
     finally:
         conn.close()
+
+
+def serve_push_and_kill(server: Server, ops: list[dict]) -> set[str]:
+    """Start the server, push an outbox, SIGKILL it; the operations acknowledged."""
+    server.start()
+    acknowledged = push(server, ops)
+    kill_server(server)
+    return acknowledged
 
 
 def test_a_lost_disk_loses_no_acknowledged_change(site):
     ops = make_outbox(site["person"], 120)[0]
     server = Server(site["database"], site["tmp"] / "server.log", site["env"])
     try:
-        server.start()
-        acknowledged = push(server, ops[:60])
-        kill_server(server)
+        acknowledged = serve_push_and_kill(server, ops[:60])
         lose_disk(site["database"])
 
         done = talentkaart(site, "restore", "--from-replica")
@@ -113,9 +120,7 @@ def test_a_lost_disk_loses_no_acknowledged_change(site):
         assert stored_ops(site["database"]) == acknowledged
 
         # The restored database goes on, replicated again: a second loss loses nothing.
-        server.start()
-        acknowledged |= push(server, ops[60:120])
-        kill_server(server)
+        acknowledged |= serve_push_and_kill(server, ops[60:120])
         lose_disk(site["database"])
         done = talentkaart(site, "restore", "--from-replica")
         assert done.returncode == 0, done.stderr
@@ -129,17 +134,13 @@ def test_the_replica_gives_the_database_as_it_was_at_a_moment(site):
     ops = make_outbox(site["person"], 120)[0]
     server = Server(site["database"], site["tmp"] / "server.log", site["env"])
     try:
-        server.start()
-        before = push(server, ops[:30])
-        kill_server(server)
+        before = serve_push_and_kill(server, ops[:30])
         # A moment after the first changes reached the replica (whole seconds, as
         # Litestream records them), and the later changes after it.
         moment = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
         while datetime.now(UTC) < moment + timedelta(seconds=1):
             time.sleep(0.02)
-        server.start()
-        after = push(server, ops[30:60])
-        kill_server(server)
+        after = serve_push_and_kill(server, ops[30:60])
     finally:
         server.kill()
 

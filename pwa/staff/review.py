@@ -42,14 +42,14 @@ def _review_context(person: dict) -> dict:
         record_type = section.record_type
         # The changed entries that still exist come first, then the rest in list order:
         # a page is read with LIMIT, never by listing every entry's id.
-        first = [r["id"] for r in store.records_by_ids(person_id, changed.get(record_type, []))]
+        changed_live = store.records_by_ids(person_id, changed.get(record_type, []))
+        first = [rec["id"] for rec in changed_live]
         page = requested_page(counts.get(record_type, 0), REVIEW_PAGE,
                               asked=asked == section.slug)
-        head = first[page.offset:page.offset + page.size]
-        listed = store.records_by_ids(person_id, head)
-        if len(head) < page.size:
+        listed = changed_live[page.offset:page.offset + page.size]
+        if len(listed) < page.size:
             listed += store.records_page(
-                person_id, record_type, limit=page.size - len(head),
+                person_id, record_type, limit=page.size - len(listed),
                 offset=max(0, page.offset - len(first)), leave_out=first)
         news = len(first) if review else counts.get(record_type, 0)
         sections.append({"section": section, "page": page, "entries": listed,
