@@ -14,7 +14,7 @@ from flask import Flask, current_app, g
 
 from pwa.hosts import ConfigError
 from sync.replica import ReplicaError, Replication, parse_replica
-from sync.store import Store, open_store
+from sync.store import Store, is_postgresql, open_store
 from sync.write import ensure_tallies
 
 _connections = threading.local()
@@ -26,7 +26,7 @@ def get_store() -> Store:
     if store is None:
         path = current_app.config["DATABASE"]
         store = getattr(_connections, "store", None)
-        if store is None or store.path != path:
+        if store is None or store.path != path or not store.usable:
             if store is not None:
                 store.close()  # one database per thread (tests switch between many)
             store = _connections.store = Store(path)
@@ -59,6 +59,9 @@ def replication(config) -> Replication | None:
 
 def init_app(app: Flask) -> None:
     """Create the database and schema on first start, and hand connections back."""
+    if app.config.get("REPLICA") and is_postgresql(app.config["DATABASE"]):
+        raise ConfigError("TALENTKAART_REPLICA copies a SQLite file; a PostgreSQL database"
+                          " is copied by its own standby (see README)")
     if app.config.get("REPLICA"):
         try:
             app.config["REPLICA"] = parse_replica(str(app.config["REPLICA"]))

@@ -170,9 +170,17 @@ def _error_page(status: int, message: str):
     return render_template(template, status=status, message=message), status
 
 
+def _refuse_unstorable_address() -> None:
+    # A NUL in an address is never a person's doing, and PostgreSQL refuses it in any
+    # query: one plain 400 here rather than an error deep in a lookup.
+    if "\x00" in request.path or any("\x00" in value for value in request.args.values()):
+        abort(400)
+
+
 def init_app(app: Flask) -> None:
     """Install session loading, CSRF, headers and error pages."""
     csrf.init_app(app)
+    app.before_request(_refuse_unstorable_address)
     app.before_request(_load_user)
     app.before_request(_check_csrf)
     # Registered first so it runs after the headers are set (a 304 sheds some of them).

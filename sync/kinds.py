@@ -68,11 +68,14 @@ class Options(Protocol):
 
 
 def storable(text: str) -> bool:
-    """Whether ``text`` can be stored and sent as UTF-8: no lone UTF-16 surrogates.
+    """Whether ``text`` can be stored and sent as UTF-8: no lone UTF-16 surrogates, no NUL.
 
     JSON may carry "\\ud800" and a command line undecodable bytes (as surrogates);
-    neither is text a person wrote, and SQLite and JSON encoders refuse them.
+    neither is text a person wrote, and SQLite and JSON encoders refuse them. NUL is
+    no one's writing either, and PostgreSQL refuses it in any text.
     """
+    if "\x00" in text:
+        return False
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -185,9 +188,9 @@ class Kind:
             return None, (self.required_message, {}) if field.required else None
         if not isinstance(raw, (str, int, float)) or isinstance(raw, bool):
             return None, (NOT_VALID, {})
-        if isinstance(raw, str) and not storable(raw):
-            return None, (NOT_STORABLE, {})
         text = clean_text(raw, self.multiline) if isinstance(raw, str) else str(raw)
+        if not storable(text):  # control characters (NUL too) are gone by now
+            return None, (NOT_STORABLE, {})
         if self.numeric:
             text = ascii_digits(text)
         if text == "":

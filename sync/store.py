@@ -1,9 +1,15 @@
-"""The one module that talks to SQLite (through sqlite-utils).
+"""The one module that talks to the database: SQLite (through sqlite-utils) or PostgreSQL.
 
-Everything Talentkaart keeps lives in one SQLite file in WAL mode. Writes that
-must be atomic run inside ``Store.transaction()`` (``BEGIN IMMEDIATE``, so two
-writers queue instead of failing half-way); sqlite-utils nests its own work in
-savepoints inside it.
+SQLite is the embedded default: one file in WAL mode, nothing to run beside the
+app. PostgreSQL (psycopg 3) is chosen by giving a ``postgresql://`` URL instead of
+a path, for a deployment with several app servers. Every query is written once;
+what the two say differently (placeholders, JSON fields, case, locking, the
+catalogue) is said in the two dialect classes below and nowhere else.
+
+Writes that must be atomic run inside ``Store.transaction()``: SQLite's
+``BEGIN IMMEDIATE``, PostgreSQL's ``BEGIN`` plus one advisory lock, so writers
+queue instead of failing half-way, and change numbers become visible in order
+(a phone's pull cursor can never step over a change committed later).
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ import sqlite_utils
 
 SCHEMA_VERSION = 5
 
+POSTGRESQL_SCHEMES = ("postgresql://", "postgres://")
+
 
 class StoreError(Exception):
     """Base class for storage errors."""
@@ -35,28 +43,14 @@ def utc_now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
-# What SQL says differently from one database to another, said once (SQLite's words
-# today; a second backend gives its own here, not a second copy of every query). Field
-# names come from this module and the record types, never from input.
-_FIELD_NAME = re.compile(r"[a-z][a-z_]*")
+def is_postgresql(target: str | Path) -> bool:
+    """Whether a configured database names a PostgreSQL server (else: a SQLite file)."""
+    return str(target).startswith(POSTGRESQL_SCHEMES)
 
 
-def field(name: str, table: str = "") -> str:
-    """A field of a record's JSON data, as an SQL expression (the date index uses it too:
-    a query must say it the same way to use the index)."""
-    if not _FIELD_NAME.fullmatch(name):
-        raise StoreError(f"not a field name: {name!r}")
-    return f"json_extract({table}data, '$.{name}')"
-
-
-def number(name: str, table: str = "") -> str:
-    """A numeric field of a record's data (SQLite's JSON numbers are numbers already)."""
-    return field(name, table)
-
-
-def nocase(expression: str) -> str:
-    """An expression ordered and compared without regard to case."""
-    return f"{expression} COLLATE NOCASE"
+def shown(target: str | Path) -> str:
+    """A database's name fit to print: a URL without its password."""
+    return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", str(target))
 
 
 def _loads(value: str | None) -> Any:
@@ -68,185 +62,503 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
-class Store:
-    """Storage for one SQLite database file."""
+# Field names come from this module and the record types, never from input.
+_FIELD_NAME = re.compile(r"[a-z][a-z_]*")
 
-    def __init__(self, path: str | Path):
-        self.path = str(path)
-        conn = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
+
+def _field_name(name: str) -> str:
+    if not _FIELD_NAME.fullmatch(name):
+        raise StoreError(f"not a field name: {name!r}")
+    return name
+
+
+class _Words:
+    """The SQL that differs between the databases, made from each dialect's templates."""
+
+    FIELD: str  # a field of a record's JSON data, from {table} and {name}
+    NUMBER: str  # the same field as a number, from {field}
+    NOCASE: str  # an expression compared without regard to case, from {expression}
+    LIKE: str  # the LIKE that ignores case
+
+    @classmethod
+    def field(cls, name: str, table: str = "") -> str:
+        """A field of a record's JSON data (the date index says it the same way, so
+        a query must too to use it)."""
+        return cls.FIELD.format(table=table, name=_field_name(name))
+
+    @classmethod
+    def number(cls, name: str, table: str = "") -> str:
+        """A numeric field of a record's data."""
+        return cls.NUMBER.format(field=cls.field(name, table))
+
+    @classmethod
+    def nocase(cls, expression: str) -> str:
+        """An expression ordered and compared without regard to case."""
+        return cls.NOCASE.format(expression=expression)
+
+    @classmethod
+    def contains(cls, expression: str) -> str:
+        """``expression`` matches a LIKE pattern (``\\`` escapes), whatever the case."""
+        return f"{expression} {cls.LIKE} ? ESCAPE '\\'"
+
+
+class SQLite(_Words):
+    """SQLite's words and connection: one file, WAL, a full fsync per commit."""
+
+    FIELD = "json_extract({table}data, '$.{name}')"
+    NUMBER = "{field}"  # JSON numbers are numbers already
+    NOCASE = "{expression} COLLATE NOCASE"
+    LIKE = "LIKE"  # ignores the case of ASCII letters
+
+    name = "sqlite"
+    integrity_error: type[Exception] = sqlite3.IntegrityError
+    # A change number is never used twice, not even after the newest row is deleted.
+    serial = "INTEGER PRIMARY KEY AUTOINCREMENT"
+
+    def __init__(self, path: str):
+        # isolation_level=None: no implicit BEGIN; a lone statement commits itself, a
+        # transaction is begun by name (BEGIN IMMEDIATE), as on PostgreSQL.
+        conn = sqlite3.connect(path, timeout=10, check_same_thread=False,
+                               isolation_level=None)
+        self.conn = conn
         self.db = sqlite_utils.Database(conn)
-        self.db.execute("PRAGMA foreign_keys = ON")
-        self.db.execute("PRAGMA busy_timeout = 10000")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA busy_timeout = 10000")
         # FULL: an acknowledged write survives a power cut, not only a crash.
-        self.db.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA synchronous = FULL")
+
+    # -- the connection ----------------------------------------------------------
+
+    def run(self, sql: str, params: Any = ()) -> Any:
+        return self.conn.execute(sql, params)
+
+    def insert_numbered(self, sql: str, column: str, params: Any) -> int:
+        """Insert a row; its number (the table's INTEGER PRIMARY KEY ``column``)."""
+        return self.conn.execute(sql, params).lastrowid  # cheaper than RETURNING here
+
+    def rows(self, sql: str, params: Any = ()) -> list[dict]:
+        cursor = self.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def begin_writing(self) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.conn.in_transaction
+
+    def prepare(self) -> None:
+        if self.db.journal_mode != "wal":
+            self.db.enable_wal()
+
+    def tables(self) -> list[str]:
+        return [r["name"] for r in self.rows(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+
+    def columns(self, table: str) -> list[str]:
+        return list(self.db.table(table).columns_dict)
+
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def set_schema_version(self, version: int) -> None:
+        self.conn.execute(f"PRAGMA user_version = {int(version)}")
+
+    def add_column(self, table: str, column: str) -> None:
+        if column not in self.columns(table):
+            self.db.table(table).add_column(column, str)
+
+    @contextlib.contextmanager
+    def traced(self) -> Iterator[list[str]]:
+        statements: list[str] = []
+        self.conn.set_trace_callback(statements.append)
+        try:
+            yield statements
+        finally:
+            self.conn.set_trace_callback(None)
+
+    def explain(self, sql: str, params: Any = ()) -> list[str]:
+        return [row[-1] for row in self.conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+
+    @staticmethod
+    def scanned(plan: list[str]) -> list[str]:
+        """The tables a query plan reads whole."""
+        return [line.split()[1] for line in plan if line.startswith("SCAN ")]
+
+    def rollback(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.rollback()
+
+    @property
+    def usable(self) -> bool:
+        return True  # a file does not go away under an open connection
+
+    def begin_reading(self) -> None:
+        self.conn.execute("BEGIN")  # a WAL reader sees one moment until it ends
+
+    def stream(self, sql: str, batch: int) -> Iterator[list[dict]]:
+        cursor = self.conn.execute(sql)
+        names = [d[0] for d in cursor.description]
+        while rows := cursor.fetchmany(batch):
+            yield [dict(zip(names, row, strict=True)) for row in rows]
+
+    def insert_many(self, sql: str, rows: list[list]) -> None:
+        self.conn.executemany(sql, rows)
+
+    def continue_serials(self) -> None:
+        pass  # AUTOINCREMENT follows the largest number inserted by itself
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class PostgreSQL(_Words):
+    """PostgreSQL's words and connection (psycopg 3), for several app servers."""
+
+    FIELD = "(({table}data)::jsonb ->> '{name}')"  # text: dates and ids compare as text
+    NUMBER = "({field})::double precision"
+    NOCASE = "lower({expression})"
+    LIKE = "ILIKE"
+
+    name = "postgresql"
+    serial = "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"
+
+    def __init__(self, url: str):
+        try:
+            import psycopg
+            from psycopg.rows import dict_row
+        except ImportError as error:  # the [postgresql] extra is not installed
+            raise StoreError("PostgreSQL needs psycopg: pip install -e '.[postgresql]'"
+                             ) from error
+        self._psycopg = psycopg
+        self.integrity_error = psycopg.IntegrityError
+        # Autocommit: a lone statement commits itself; transactions are begun by name.
+        self.conn = psycopg.connect(url, autocommit=True, row_factory=dict_row)
+        self._queries: dict[str, str] = {}
+        self._trace: list[str] | None = None
+
+    def __del__(self):
+        # A server thread's connection lives in its thread-local store and goes with
+        # the thread: closed here, not left for psycopg to warn about.
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+    # -- the connection ----------------------------------------------------------
+
+    def _query(self, sql: str) -> str:
+        # Queries are written with SQLite's "?"; psycopg wants "%s" (and "%%" for "%").
+        query = self._queries.get(sql)
+        if query is None:
+            query = self._queries[sql] = sql.replace("%", "%%").replace("?", "%s")
+        return query
+
+    @staticmethod
+    def _params(params: Any) -> list:
+        # Flags are stored as 0/1 in both databases; PostgreSQL will not take True there.
+        return [int(p) if isinstance(p, bool) else p for p in params]
+
+    def run(self, sql: str, params: Any = ()) -> Any:
+        query, values = self._query(sql), self._params(params)
+        if self._trace is not None:
+            self._trace.append(self._psycopg.ClientCursor(self.conn).mogrify(query, values))
+        return self.conn.execute(query, values)
+
+    def rows(self, sql: str, params: Any = ()) -> list[dict]:
+        return self.run(sql, params).fetchall()
+
+    def insert_numbered(self, sql: str, column: str, params: Any) -> int:
+        """Insert a row; the number its identity ``column`` was given."""
+        return self.run(f"{sql} RETURNING {column}", params).fetchone()[column]
+
+    def begin_writing(self) -> None:
+        self.run("BEGIN")
+        # One writer at a time per schema, as SQLite: change numbers are taken and made
+        # visible in the same order, so no pull cursor can pass one still uncommitted.
+        self.run("SELECT pg_advisory_xact_lock(hashtext(current_schema()))")
+
+    @property
+    def in_transaction(self) -> bool:
+        status = self.conn.info.transaction_status
+        return status != self._psycopg.pq.TransactionStatus.IDLE
+
+    def prepare(self) -> None:
+        pass
+
+    def tables(self) -> list[str]:
+        return [r["name"] for r in self.rows(
+            "SELECT table_name AS name FROM information_schema.tables"
+            " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'")]
+
+    def columns(self, table: str) -> list[str]:
+        return [r["name"] for r in self.rows(
+            "SELECT column_name AS name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND table_name = ?"
+            " ORDER BY ordinal_position", [table])]
+
+    def schema_version(self) -> int:
+        if "stamps" not in self.tables():
+            return 0
+        row = self.rows("SELECT value FROM stamps WHERE name = 'schema'")
+        return row[0]["value"] if row else 0
+
+    def set_schema_version(self, version: int) -> None:
+        self.run("INSERT INTO stamps (name, value) VALUES ('schema', ?) ON CONFLICT (name)"
+                 " DO UPDATE SET value = excluded.value", [version])
+
+    def add_column(self, table: str, column: str) -> None:
+        raise StoreError("PostgreSQL databases start at a schema with every column")
+
+    @contextlib.contextmanager
+    def traced(self) -> Iterator[list[str]]:
+        statements: list[str] = []
+        self._trace = statements
+        try:
+            yield statements
+        finally:
+            self._trace = None
+
+    def explain(self, sql: str, params: Any = ()) -> list[str]:
+        # With a handful of rows a sequential scan is cheapest; forbid it to learn
+        # whether an index could serve the query once the tables are big.
+        with self.conn.transaction():
+            self.conn.execute("SET LOCAL enable_seqscan = off")
+            self.conn.execute("SET LOCAL jit = off")
+            rows = self.conn.execute(f"EXPLAIN {self._query(sql)}",
+                                     self._params(params)).fetchall()
+        return [next(iter(row.values())) for row in rows]
+
+    @staticmethod
+    def scanned(plan: list[str]) -> list[str]:
+        """The tables a query plan reads whole."""
+        return [m.group(1) for line in plan
+                for m in [re.search(r"Seq Scan on (\w+)", line)] if m]
+
+    def rollback(self) -> None:
+        if self.in_transaction and self.usable:  # a broken connection has nothing to undo
+            self.conn.rollback()
+
+    @property
+    def usable(self) -> bool:
+        # A restarted or failed-over server breaks the connection: the query that met it
+        # failed, and the next request opens a new one.
+        return not (self.conn.closed or self.conn.broken)
+
+    def begin_reading(self) -> None:
+        self.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+
+    def stream(self, sql: str, batch: int) -> Iterator[list[dict]]:
+        # A server-side cursor: a big table is not read into memory at once.
+        with contextlib.ExitStack() as stack:
+            if not self.in_transaction:
+                stack.enter_context(self.conn.transaction())
+            cursor = stack.enter_context(self.conn.cursor(name="rows_of"))
+            cursor.execute(sql)
+            while rows := cursor.fetchmany(batch):
+                yield rows
+
+    def insert_many(self, sql: str, rows: list[list]) -> None:
+        with self.conn.cursor() as cursor:
+            cursor.executemany(self._query(sql), [self._params(row) for row in rows])
+
+    def continue_serials(self) -> None:
+        # Rows copied with their numbers leave the identity counter behind them.
+        for table, column in (("history", "seq"), ("signin_failures", "id")):
+            self.run(f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'),"  # noqa: S608
+                     f" coalesce((SELECT max({column}) FROM {table}), 0) + 1, false)")
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _schema(sql: SQLite | PostgreSQL) -> list[str]:
+    """The tables and indexes, in either database's words. Index names are those
+    sqlite-utils gave them in databases made before this list."""
+    field, nocase, serial = sql.field, sql.nocase, sql.serial
+    return [
+        "CREATE TABLE IF NOT EXISTS locations (id TEXT PRIMARY KEY, name TEXT NOT NULL,"
+        " kind TEXT NOT NULL, created_at TEXT)",
+        "CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, username TEXT NOT NULL,"
+        " role TEXT NOT NULL, secret_hash TEXT, display_name TEXT NOT NULL,"
+        " location_id TEXT REFERENCES locations (id), locale TEXT, created_at TEXT,"
+        " created_by TEXT, failed_signins INTEGER DEFAULT 0, locked_until TEXT,"
+        " active INTEGER DEFAULT 1)",
+        "CREATE UNIQUE INDEX IF NOT EXISTS idx_users_username ON users (username)",
+        # A caseload: the refugees of a place, by name, a page at a time.
+        "CREATE INDEX IF NOT EXISTS users_caseload ON users"
+        f" (location_id, {nocase('display_name')}) WHERE role = 'refugee'",
+        "CREATE TABLE IF NOT EXISTS staff_locations ("
+        " user_id TEXT REFERENCES users (id), location_id TEXT REFERENCES locations (id),"
+        " PRIMARY KEY (user_id, location_id))",
+        "CREATE TABLE IF NOT EXISTS handover_codes (code_hash TEXT PRIMARY KEY,"
+        " user_id TEXT REFERENCES users (id), created_by TEXT, created_at TEXT,"
+        " expires_at TEXT, used_at TEXT)",
+        # Failed sign-ins per client address: successes are not counted, so a whole
+        # asylum centre behind one address can sign in while guessing is slowed down.
+        f"CREATE TABLE IF NOT EXISTS signin_failures (id {serial}, address TEXT, at TEXT)",
+        "CREATE INDEX IF NOT EXISTS idx_signin_failures_address_at"
+        " ON signin_failures (address, at)",
+        # Sessions live here, not only in the cookie: signing out ends them for
+        # whoever kept a copy of the cookie. Only a hash of the token is stored.
+        "CREATE TABLE IF NOT EXISTS sessions (token_hash TEXT PRIMARY KEY,"
+        " user_id TEXT NOT NULL REFERENCES users (id), shared INTEGER NOT NULL,"
+        " created_at TEXT, seen_at TEXT NOT NULL, expires_at TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS idx_sessions_user_id ON sessions (user_id)",
+        "CREATE TABLE IF NOT EXISTS records (id TEXT PRIMARY KEY,"
+        " person_id TEXT NOT NULL REFERENCES users (id), type TEXT NOT NULL,"
+        " data TEXT NOT NULL, revision INTEGER NOT NULL, deleted INTEGER DEFAULT 0,"
+        " has_conflict INTEGER DEFAULT 0, seq BIGINT, created_at TEXT, created_by TEXT,"
+        " updated_at TEXT, updated_by TEXT)",
+        "CREATE INDEX IF NOT EXISTS idx_records_person_id_type ON records (person_id, type)",
+        "CREATE INDEX IF NOT EXISTS idx_records_seq ON records (seq)",
+        "CREATE INDEX IF NOT EXISTS idx_records_person_id_seq ON records (person_id, seq)",
+        "CREATE INDEX IF NOT EXISTS idx_records_person_id_type_created_at"
+        " ON records (person_id, type, created_at)",
+        # The hours a person already has on a day (each pushed entry checks it) and a
+        # place's hours in a month: by date, not by reading every entry.
+        "CREATE INDEX IF NOT EXISTS records_volunteer_day ON records"
+        f" (person_id, {field('date')}) WHERE type = 'volunteer' AND deleted = 0",
+        f"CREATE TABLE IF NOT EXISTS history (seq {serial}, record_id TEXT NOT NULL,"
+        " person_id TEXT NOT NULL, type TEXT NOT NULL, revision INTEGER NOT NULL,"
+        " action TEXT NOT NULL, data TEXT NOT NULL, changed TEXT NOT NULL,"
+        " actor_id TEXT NOT NULL, op_id TEXT, at TEXT NOT NULL, via TEXT)",
+        "CREATE INDEX IF NOT EXISTS idx_history_record_id_revision"
+        " ON history (record_id, revision)",
+        "CREATE INDEX IF NOT EXISTS idx_history_person_id_seq ON history (person_id, seq)",
+        "CREATE TABLE IF NOT EXISTS operations (op_id TEXT PRIMARY KEY, actor_id TEXT,"
+        " person_id TEXT, record_id TEXT, at TEXT, outcome TEXT, view TEXT)",
+        "CREATE TABLE IF NOT EXISTS conflicts (id TEXT PRIMARY KEY, record_id TEXT,"
+        " person_id TEXT, op_id TEXT, actor_id TEXT, action TEXT, base_revision INTEGER,"
+        " current_revision INTEGER, proposed TEXT, created_at TEXT, resolved_at TEXT,"
+        " resolved_by TEXT, resolution TEXT)",
+        "CREATE INDEX IF NOT EXISTS idx_conflicts_record_id ON conflicts (record_id)",
+        "CREATE INDEX IF NOT EXISTS idx_conflicts_person_id_resolved_at"
+        " ON conflicts (person_id, resolved_at)",
+        "CREATE TABLE IF NOT EXISTS reviews (staff_id TEXT, person_id TEXT,"
+        " reviewed_seq BIGINT, reviewed_at TEXT, PRIMARY KEY (staff_id, person_id))",
+        "CREATE TABLE IF NOT EXISTS work_rules (id TEXT PRIMARY KEY, kind TEXT,"
+        " effective_from TEXT, status TEXT, data TEXT, created_at TEXT, created_by TEXT)",
+        "CREATE TABLE IF NOT EXISTS device_keys (key_id TEXT PRIMARY KEY,"
+        " user_id TEXT NOT NULL REFERENCES users (id), device_id TEXT NOT NULL,"
+        " secret TEXT NOT NULL, created_at TEXT, revoked_at TEXT)",
+        # One live key per device: a second, racing request for a key is ignored.
+        "CREATE UNIQUE INDEX IF NOT EXISTS device_keys_live"
+        " ON device_keys (user_id, device_id) WHERE revoked_at IS NULL",
+        # Sums over a person's entries (volunteer hours per month, week and in all),
+        # kept up to date by the write path: exact totals without reading every entry.
+        "CREATE TABLE IF NOT EXISTS tallies (person_id TEXT NOT NULL, type TEXT NOT NULL,"
+        " period TEXT NOT NULL, amount DOUBLE PRECISION NOT NULL,"
+        " verified DOUBLE PRECISION NOT NULL, PRIMARY KEY (person_id, type, period))",
+        # Version numbers of what many pages show besides the person's own entries
+        # (places, staff names, work rules): a page's ETag includes "site", so a kept
+        # page is refreshed when an admin changes one, without reading them all.
+        "CREATE TABLE IF NOT EXISTS stamps (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+        "INSERT INTO stamps (name, value) VALUES ('site', 1) ON CONFLICT DO NOTHING",
+    ]
+
+
+class Store:
+    """Storage for one database: a SQLite file, or a PostgreSQL URL."""
+
+    def __init__(self, target: str | Path):
+        self.path = str(target)
+        self.sql: SQLite | PostgreSQL = (
+            PostgreSQL(self.path) if is_postgresql(self.path) else SQLite(self.path))
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """The sqlite-utils database (SQLite only: tools that fill big files fast)."""
+        return self.sql.db
+
+    @property
+    def backend(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.sql.name
 
     def close(self) -> None:
         """Close the connection."""
-        self.db.close()
+        self.sql.close()
 
     # -- schema -------------------------------------------------------------
 
     def create_schema(self) -> None:
-        """Create tables and indexes that do not exist yet; switch to WAL."""
-        db = self.db
-        if db.journal_mode != "wal":
-            db.enable_wal()
-        t = db.table
-        t("locations").create(
-            {"id": str, "name": str, "kind": str, "created_at": str},
-            pk="id", not_null={"name", "kind"}, if_not_exists=True)
-        t("users").create(
-            {"id": str, "username": str, "role": str, "secret_hash": str,
-             "display_name": str, "location_id": str, "locale": str,
-             "created_at": str, "created_by": str, "failed_signins": int,
-             "locked_until": str, "active": int},
-            pk="id", not_null={"username", "role", "display_name"},
-            defaults={"failed_signins": 0, "active": 1},
-            foreign_keys=[("location_id", "locations", "id")], if_not_exists=True)
-        t("users").create_index(["username"], unique=True, if_not_exists=True)
-        # A caseload: the refugees of a place, by name, a page at a time.
-        db.execute("CREATE INDEX IF NOT EXISTS users_caseload ON users"
-                   f" (location_id, {nocase('display_name')}) WHERE role = 'refugee'")
-        t("staff_locations").create(
-            {"user_id": str, "location_id": str}, pk=("user_id", "location_id"),
-            foreign_keys=[("user_id", "users", "id"), ("location_id", "locations", "id")],
-            if_not_exists=True)
-        t("handover_codes").create(
-            {"code_hash": str, "user_id": str, "created_by": str, "created_at": str,
-             "expires_at": str, "used_at": str},
-            pk="code_hash", foreign_keys=[("user_id", "users", "id")], if_not_exists=True)
-        # Failed sign-ins per client address: successes are not counted, so a whole
-        # asylum centre behind one address can sign in while guessing is slowed down.
-        t("signin_failures").create(
-            {"id": int, "address": str, "at": str}, pk="id", if_not_exists=True)
-        t("signin_failures").create_index(["address", "at"], if_not_exists=True)
-        # Sessions live here, not only in the cookie: signing out ends them for
-        # whoever kept a copy of the cookie. Only a hash of the token is stored.
-        t("sessions").create(
-            {"token_hash": str, "user_id": str, "shared": int, "created_at": str,
-             "seen_at": str, "expires_at": str},
-            pk="token_hash", not_null={"user_id", "shared", "seen_at", "expires_at"},
-            foreign_keys=[("user_id", "users", "id")], if_not_exists=True)
-        t("sessions").create_index(["user_id"], if_not_exists=True)
-        t("records").create(
-            {"id": str, "person_id": str, "type": str, "data": str, "revision": int,
-             "deleted": int, "has_conflict": int, "seq": int, "created_at": str,
-             "created_by": str, "updated_at": str, "updated_by": str},
-            pk="id", not_null={"person_id", "type", "data", "revision"},
-            defaults={"deleted": 0, "has_conflict": 0},
-            foreign_keys=[("person_id", "users", "id")], if_not_exists=True)
-        t("records").create_index(["person_id", "type"], if_not_exists=True)
-        t("records").create_index(["seq"], if_not_exists=True)
-        t("records").create_index(["person_id", "seq"], if_not_exists=True)
-        t("records").create_index(["person_id", "type", "created_at"], if_not_exists=True)
-        # The hours a person already has on a day (each pushed entry checks it) and a
-        # place's hours in a month: by date, not by reading every entry.
-        db.execute(
-            "CREATE INDEX IF NOT EXISTS records_volunteer_day ON records"
-            f" (person_id, {field('date')}) WHERE type = 'volunteer' AND deleted = 0")
-        db.execute(
-            "CREATE TABLE IF NOT EXISTS history ("
-            " seq INTEGER PRIMARY KEY AUTOINCREMENT, record_id TEXT NOT NULL,"
-            " person_id TEXT NOT NULL, type TEXT NOT NULL, revision INTEGER NOT NULL,"
-            " action TEXT NOT NULL, data TEXT NOT NULL, changed TEXT NOT NULL,"
-            " actor_id TEXT NOT NULL, op_id TEXT, at TEXT NOT NULL, via TEXT)")
-        t("history").create_index(["record_id", "revision"], if_not_exists=True)
-        t("history").create_index(["person_id", "seq"], if_not_exists=True)
-        t("operations").create(
-            {"op_id": str, "actor_id": str, "person_id": str, "record_id": str,
-             "at": str, "outcome": str, "view": str},
-            pk="op_id", if_not_exists=True)
-        t("conflicts").create(
-            {"id": str, "record_id": str, "person_id": str, "op_id": str,
-             "actor_id": str, "action": str, "base_revision": int,
-             "current_revision": int, "proposed": str, "created_at": str,
-             "resolved_at": str, "resolved_by": str, "resolution": str},
-            pk="id", if_not_exists=True)
-        t("conflicts").create_index(["record_id"], if_not_exists=True)
-        t("conflicts").create_index(["person_id", "resolved_at"], if_not_exists=True)
-        t("reviews").create(
-            {"staff_id": str, "person_id": str, "reviewed_seq": int, "reviewed_at": str},
-            pk=("staff_id", "person_id"), if_not_exists=True)
-        t("work_rules").create(
-            {"id": str, "kind": str, "effective_from": str, "status": str,
-             "data": str, "created_at": str, "created_by": str},
-            pk="id", if_not_exists=True)
-        t("device_keys").create(
-            {"key_id": str, "user_id": str, "device_id": str, "secret": str,
-             "created_at": str, "revoked_at": str},
-            pk="key_id", not_null={"user_id", "device_id", "secret"},
-            foreign_keys=[("user_id", "users", "id")], if_not_exists=True)
-        # Sums over a person's entries (volunteer hours per month, week and in all),
-        # kept up to date by the write path: exact totals without reading every entry.
-        db.execute("CREATE TABLE IF NOT EXISTS tallies (person_id TEXT NOT NULL,"
-                   " type TEXT NOT NULL, period TEXT NOT NULL, amount REAL NOT NULL,"
-                   " verified REAL NOT NULL, PRIMARY KEY (person_id, type, period))")
-        # Version numbers of what many pages show besides the person's own entries
-        # (places, staff names, work rules): a page's ETag includes "site", so a kept
-        # page is refreshed when an admin changes one, without reading them all.
-        db.execute("CREATE TABLE IF NOT EXISTS stamps (name TEXT PRIMARY KEY,"
-                   " value INTEGER NOT NULL)")
-        db.execute("INSERT INTO stamps (name, value) VALUES ('site', 1) ON CONFLICT DO NOTHING")
-        # One live key per device: a second, racing request for a key is ignored.
-        db.execute("CREATE UNIQUE INDEX IF NOT EXISTS device_keys_live"
-                   " ON device_keys (user_id, device_id) WHERE revoked_at IS NULL")
-        self._migrate()
-        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        """Create tables and indexes that do not exist yet, and migrate older ones."""
+        self.sql.prepare()
+        with self.transaction():
+            for statement in _schema(self.sql):
+                self._run(statement)
+            if self.sql.name == "sqlite":
+                self._migrate()
+            self.sql.set_schema_version(SCHEMA_VERSION)
 
     def _migrate(self) -> None:
-        """Bring databases made by older versions up to date, in place."""
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        if 0 < version < 2 and "via" not in self.db.table("history").columns_dict:
+        """Bring SQLite databases made by older versions up to date, in place
+        (PostgreSQL databases began at version 5)."""
+        version = self.sql.schema_version()
+        if 0 < version < 2:
             # Version 2: who delivered an operation for its author (an uploaded outbox).
-            self.db.table("history").add_column("via", str)
-        if 0 < version < 3 and "view" not in self.db.table("operations").columns_dict:
+            self.sql.add_column("history", "via")
+        if 0 < version < 3:
             # Version 3: the record as an operation's author saw it afterwards, so the
             # author's next edit of it is judged against that and not their own change.
-            self.db.table("operations").add_column("view", str)
+            self.sql.add_column("operations", "view")
         if 0 < version < 4:
             # Version 4: sessions in the database; only failed sign-ins are counted.
-            self.db.execute("DROP TABLE IF EXISTS signin_attempts")
+            self._run("DROP TABLE IF EXISTS signin_attempts")
         if 0 < version < 5:
             # Version 5: a person's name, place and language live in their account only
             # (the users table, which the app always showed); the basics keep the rest.
-            self.db.execute(
+            self._run(
                 "UPDATE records SET data = json_remove(data, '$.display_name',"
                 " '$.location_id', '$.preferred_language') WHERE type = 'basics'")
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Store]:
-        """Run a block as one immediate transaction: all of it or none of it."""
-        conn = self.db.conn
-        conn.execute("BEGIN IMMEDIATE")
+        """Run a block as one writing transaction: all of it or none of it."""
+        try:
+            self.sql.begin_writing()
+        except BaseException:
+            self.sql.rollback()  # waiting for the lock failed (a timeout): nothing began
+            raise
         try:
             yield self
         except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            self.sql.rollback()
             raise
         else:
-            conn.execute("COMMIT")
+            self._run("COMMIT")
 
     @contextlib.contextmanager
     def savepoint(self) -> Iterator[Store]:
         """Inside a transaction: a block that is undone alone when it fails."""
-        conn = self.db.conn
-        conn.execute("SAVEPOINT step")
+        self._run("SAVEPOINT step")
         try:
             yield self
         except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK TO SAVEPOINT step")
-                conn.execute("RELEASE SAVEPOINT step")
+            if self.sql.in_transaction:
+                self._run("ROLLBACK TO SAVEPOINT step")
+                self._run("RELEASE SAVEPOINT step")
             raise
         else:
-            conn.execute("RELEASE SAVEPOINT step")
+            self._run("RELEASE SAVEPOINT step")
+
+    @contextlib.contextmanager
+    def _atomic(self) -> Iterator[None]:
+        # Statements that belong together: a savepoint inside a transaction, else their own.
+        if self.sql.in_transaction:
+            with self.savepoint():
+                yield
+        else:
+            with self.transaction():
+                yield
 
     def backup_to(self, target: str | Path) -> None:
         """Copy the live database to ``target`` with SQLite's online backup."""
+        if self.sql.name != "sqlite":
+            raise StoreError("a PostgreSQL database is backed up with pg_dump or a standby")
         dest = sqlite3.connect(str(target))
         try:
-            self.db.conn.backup(dest)
+            self.sql.conn.backup(dest)
         finally:
             dest.close()
 
@@ -260,17 +572,15 @@ class Store:
 
     def tables(self) -> list[str]:
         """The names of the tables, sorted."""
-        return sorted(r["name"] for r in self._rows(
-            "SELECT name FROM sqlite_master WHERE type = 'table'"
-            " AND name NOT LIKE 'sqlite_%'"))
+        return sorted(self.sql.tables())
 
     def columns(self, table: str) -> list[str]:
         """The column names of a table."""
-        return list(self.db.table(table).columns_dict)
+        return self.sql.columns(table)
 
     def schema_version(self) -> int:
         """The version of the schema the database has."""
-        return self.db.execute("PRAGMA user_version").fetchone()[0]
+        return self.sql.schema_version()
 
     def query(self, sql: str, params: Any = ()) -> list[dict]:
         """Rows of a read-only query (tools and tests; the app asks by name)."""
@@ -278,50 +588,83 @@ class Store:
 
     def execute(self, sql: str, params: Any = ()) -> int:
         """Run one statement outside the write path (tests, maintenance); rows changed."""
-        return self.db.execute(sql, params).rowcount
+        return self._run(sql, params).rowcount
 
     @contextlib.contextmanager
     def traced(self) -> Iterator[list[str]]:
         """The SQL statements run in a block, in order (tests count and explain them)."""
-        statements: list[str] = []
-        self.db.conn.set_trace_callback(statements.append)
-        try:
+        with self.sql.traced() as statements:
             yield statements
-        finally:
-            self.db.conn.set_trace_callback(None)
 
     def explain(self, sql: str, params: Any = ()) -> list[str]:
         """The query plan's steps of a statement."""
-        return [row[-1] for row in self.db.conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+        return self.sql.explain(sql, params)
+
+    def scanned(self, sql: str, params: Any = ()) -> list[str]:
+        """The tables a statement reads whole (its plan has no index for them)."""
+        return self.sql.scanned(self.explain(sql, params))
 
     @property
     def in_transaction(self) -> bool:
-        return self.db.conn.in_transaction
+        return self.sql.in_transaction
+
+    @property
+    def usable(self) -> bool:
+        """Whether the connection still works (False: the database server went away)."""
+        return self.sql.usable
 
     def rollback(self) -> None:
         """Undo a transaction left open (a request that failed half-way)."""
-        if self.db.conn.in_transaction:
-            self.db.conn.rollback()
+        self.sql.rollback()
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[Store]:
+        """Read a block's queries from one moment of the database, writers going on."""
+        self.sql.begin_reading()
+        try:
+            yield self
+        finally:
+            self.sql.rollback()
+
+    def rows_of(self, table: str, batch: int = 1000) -> Iterator[list[dict]]:
+        """Every row of a table of this schema, a batch at a time (copies, checks)."""
+        if table not in self.tables():
+            raise StoreError(f"no table {table!r}")
+        yield from self.sql.stream(f"SELECT * FROM {table}", batch)  # noqa: S608
+
+    def add_rows(self, table: str, rows: list[dict]) -> None:
+        """Insert rows as they are, numbers included (a copy from another database)."""
+        if not rows:
+            return
+        names = list(rows[0])
+        self.sql.insert_many(
+            f"INSERT INTO {table} ({', '.join(names)})"  # noqa: S608
+            f" VALUES ({', '.join('?' for _ in names)})",
+            [[row[name] for name in names] for row in rows])
+
+    def continue_serials(self) -> None:
+        """After ``add_rows``: new change numbers follow the copied ones."""
+        self.sql.continue_serials()
+
+    def _run(self, sql: str, params: Any = ()) -> Any:
+        return self.sql.run(sql, params)
 
     def _rows(self, sql: str, params: Any = ()) -> list[dict]:
-        cursor = self.db.conn.execute(sql, params)
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return self.sql.rows(sql, params)
 
     def _insert(self, table: str, row: dict, *, unless_there: bool = False) -> None:
-        # Plain SQL on the hot path: sqlite-utils' insert looks the table up every time.
         # Table and column names come from this module, never from input. unless_there:
         # a row that clashes with one already there (a key, a unique index) is skipped.
         names = ", ".join(row)
         marks = ", ".join("?" for _ in row)
         skip = " ON CONFLICT DO NOTHING" if unless_there else ""
-        self.db.execute(f"INSERT INTO {table} ({names}) VALUES ({marks}){skip}",  # noqa: S608
-                        list(row.values()))
+        self._run(f"INSERT INTO {table} ({names}) VALUES ({marks}){skip}",  # noqa: S608
+                  list(row.values()))
 
     def _update(self, table: str, key: str, value: Any, fields: dict) -> None:
         assignments = ", ".join(f"{name} = ?" for name in fields)
-        self.db.execute(f"UPDATE {table} SET {assignments} WHERE {key} = ?",  # noqa: S608
-                        [*fields.values(), value])
+        self._run(f"UPDATE {table} SET {assignments} WHERE {key} = ?",  # noqa: S608
+                  [*fields.values(), value])
 
     def _row(self, sql: str, params: Any = ()) -> dict | None:
         rows = self._rows(sql, params)
@@ -331,22 +674,22 @@ class Store:
 
     def site_version(self) -> int:
         """A number that changes whenever places, staff names or work rules change."""
-        return self.db.execute("SELECT value FROM stamps WHERE name = 'site'").fetchone()[0]
+        return self._row("SELECT value FROM stamps WHERE name = 'site'")["value"]
 
     def _site_changed(self) -> None:
-        self.db.execute("UPDATE stamps SET value = value + 1 WHERE name = 'site'")
+        self._run("UPDATE stamps SET value = value + 1 WHERE name = 'site'")
 
     def add_location(self, location_id: str, name: str, kind: str) -> None:
         """Add an asylum centre or municipality."""
-        with self.db.atomic():
+        with self._atomic():
             self._insert("locations",
                 {"id": location_id, "name": name, "kind": kind, "created_at": utc_now()})
             self._site_changed()
 
     def rename_location(self, location_id: str, name: str, kind: str) -> None:
         """Change a location's name and kind."""
-        with self.db.atomic():
-            self.db.execute("UPDATE locations SET name = ?, kind = ? WHERE id = ?",
+        with self._atomic():
+            self._run("UPDATE locations SET name = ?, kind = ? WHERE id = ?",
                             [name, kind, location_id])
             self._site_changed()
 
@@ -356,7 +699,7 @@ class Store:
 
     def locations(self) -> list[dict]:
         """All locations by name."""
-        return self._rows(f"SELECT * FROM locations ORDER BY {nocase('name')}")  # noqa: S608
+        return self._rows(f"SELECT * FROM locations ORDER BY {self.sql.nocase('name')}")  # noqa: S608
 
     # -- users --------------------------------------------------------------
 
@@ -364,12 +707,12 @@ class Store:
         """Insert a user; staff get their locations in the same transaction."""
         row = {"created_at": utc_now(), "failed_signins": 0, "active": 1, **user}
         try:
-            with self.db.atomic():
+            with self._atomic():
                 self._insert("users", row)
                 for loc in location_ids:
                     self._insert("staff_locations",
                         {"user_id": row["id"], "location_id": loc})
-        except sqlite3.IntegrityError as exc:
+        except self.sql.integrity_error as exc:
             if "username" in str(exc):
                 raise UsernameTaken(user["username"]) from exc
             raise
@@ -395,19 +738,19 @@ class Store:
 
     def set_staff_locations(self, user_id: str, location_ids: list[str]) -> None:
         """Replace a staff member's locations."""
-        with self.db.atomic():
-            self.db.execute("DELETE FROM staff_locations WHERE user_id = ?", [user_id])
+        with self._atomic():
+            self._run("DELETE FROM staff_locations WHERE user_id = ?", [user_id])
             for loc in location_ids:
                 self._insert("staff_locations",
                     {"user_id": user_id, "location_id": loc})
 
     def update_user(self, user_id: str, **fields: Any) -> None:
         """Change some columns of a user."""
-        with self.db.atomic():
+        with self._atomic():
             self._update("users", "id", user_id, fields)
             if "display_name" in fields:
                 # Staff names show on the profiles they wrote in.
-                self.db.execute(
+                self._run(
                     "UPDATE stamps SET value = value + 1 WHERE name = 'site' AND EXISTS"
                     " (SELECT 1 FROM users WHERE id = ? AND role != 'refugee')", [user_id])
 
@@ -418,21 +761,21 @@ class Store:
 
         The same statements run whether or not the account exists: no timing hint.
         """
-        with self.db.atomic():
-            self.db.execute("DELETE FROM signin_failures WHERE at < ?", [forget_before])
-            self.db.execute("INSERT INTO signin_failures (address, at) VALUES (?, ?)",
+        with self._atomic():
+            self._run("DELETE FROM signin_failures WHERE at < ?", [forget_before])
+            self._run("INSERT INTO signin_failures (address, at) VALUES (?, ?)",
                             [address, at])
             # A locked account does not count on: a guesser cannot make the lock endless.
-            self.db.execute(
+            self._run(
                 "UPDATE users SET failed_signins = failed_signins + 1 WHERE id = ?"
                 " AND (locked_until IS NULL OR locked_until <= ?)", [user_id, at])
-            self.db.execute(
+            self._run(
                 "UPDATE users SET locked_until = ?, failed_signins = 0"
                 " WHERE id = ? AND failed_signins >= ?", [locked_until, user_id, lock_after])
 
     def clear_failed_signins(self, user_id: str) -> None:
         """Reset the failure count after a good sign-in."""
-        self.db.execute(
+        self._run(
             "UPDATE users SET failed_signins = 0, locked_until = NULL WHERE id = ?", [user_id])
 
     def count_failed_signins(self, address: str, since: str) -> int:
@@ -445,9 +788,9 @@ class Store:
     def add_session(self, token_hash: str, user_id: str, shared: bool, now: str,
                     expires_at: str) -> None:
         """Start a session; sessions that have expired meanwhile are forgotten."""
-        with self.db.atomic():
-            self.db.execute("DELETE FROM sessions WHERE expires_at < ?", [now])
-            self.db.execute(
+        with self._atomic():
+            self._run("DELETE FROM sessions WHERE expires_at < ?", [now])
+            self._run(
                 "INSERT INTO sessions (token_hash, user_id, shared, created_at, seen_at,"
                 " expires_at) VALUES (?, ?, ?, ?, ?, ?)",
                 [token_hash, user_id, int(shared), now, now, expires_at])
@@ -462,16 +805,16 @@ class Store:
 
     def touch_session(self, token_hash: str, now: str) -> None:
         """Note that a session was used (for the idle limit of shared devices)."""
-        self.db.execute("UPDATE sessions SET seen_at = ? WHERE token_hash = ?",
+        self._run("UPDATE sessions SET seen_at = ? WHERE token_hash = ?",
                         [now, token_hash])
 
     def end_session(self, token_hash: str) -> None:
         """End one session: its cookie opens nothing any more."""
-        self.db.execute("DELETE FROM sessions WHERE token_hash = ?", [token_hash])
+        self._run("DELETE FROM sessions WHERE token_hash = ?", [token_hash])
 
     def end_sessions_of(self, user_id: str, keep: str | None = None) -> int:
         """End every session of a user (but ``keep``); the number ended."""
-        cursor = self.db.execute(
+        cursor = self._run(
             "DELETE FROM sessions WHERE user_id = ? AND token_hash <> coalesce(?, '')",
             [user_id, keep])
         return cursor.rowcount
@@ -486,8 +829,8 @@ class Store:
     def add_handover_code(self, code_hash: str, user_id: str, created_by: str,
                           expires_at: str) -> None:
         """Store a one-time sign-in code (hashed), replacing the user's unused ones."""
-        with self.db.atomic():
-            self.db.execute(
+        with self._atomic():
+            self._run(
                 "DELETE FROM handover_codes WHERE user_id = ? AND used_at IS NULL", [user_id])
             self._insert("handover_codes",
                 {"code_hash": code_hash, "user_id": user_id, "created_by": created_by,
@@ -499,7 +842,7 @@ class Store:
 
     def use_handover_code(self, code_hash: str, now: str) -> bool:
         """Mark a code used; False when it was used or expired meanwhile."""
-        cursor = self.db.execute(
+        cursor = self._run(
             "UPDATE handover_codes SET used_at = ? WHERE code_hash = ? AND used_at IS NULL"
             " AND expires_at > ?", [now, code_hash, now])
         return cursor.rowcount == 1
@@ -538,10 +881,11 @@ class Store:
             "SELECT type, count(*) AS n FROM records WHERE person_id = ? AND deleted = 0"
             " GROUP BY type", [person_id])}
 
-    @staticmethod
-    def _list_order(record_type: str) -> str:
+    def _list_order(self, record_type: str) -> str:
         # Hours newest day first (what a person looks for), others in the order made.
-        return f"{field('date')} DESC, id" if record_type == "volunteer" else "created_at, id"
+        if record_type == "volunteer":
+            return f"{self.sql.field('date')} DESC, id"
+        return "created_at, id"
 
     def records_page(self, person_id: str, record_type: str, *, limit: int,
                      offset: int = 0, leave_out: list[str] = ()) -> list[dict]:
@@ -564,7 +908,7 @@ class Store:
         marks = ",".join("?" for _ in record_ids)
         return [self._record(r) for r in self._rows(
             "SELECT * FROM records WHERE person_id = ? AND type = ? AND deleted = 0"  # noqa: S608
-            f" AND {field(about)} IN ({marks}) ORDER BY created_at, id",
+            f" AND {self.sql.field(about)} IN ({marks}) ORDER BY created_at, id",
             [person_id, record_type, *record_ids])]
 
     def insert_record(self, row: dict) -> None:
@@ -585,13 +929,12 @@ class Store:
 
     def append_history(self, entry: dict) -> int:
         """Append one history entry and return its change sequence number."""
-        cursor = self.db.execute(
+        return self.sql.insert_numbered(
             "INSERT INTO history (record_id, person_id, type, revision, action, data,"
-            " changed, actor_id, op_id, at, via) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            " changed, actor_id, op_id, at, via) VALUES (?,?,?,?,?,?,?,?,?,?,?)", "seq",
             [entry["record_id"], entry["person_id"], entry["type"], entry["revision"],
              entry["action"], _dumps(entry["data"]), _dumps(entry["changed"]),
              entry["actor_id"], entry.get("op_id"), entry["at"], entry.get("via")])
-        return cursor.lastrowid
 
     def record_at_revision(self, record_id: str, revision: int) -> dict | None:
         """The data a record had at ``revision``, from its history."""
@@ -618,20 +961,26 @@ class Store:
     def volunteer_hours_on(self, person_id: str, day: str, exclude_id: str) -> float:
         """Hours a person already recorded on ``day``, other than one record."""
         row = self._row(
-            f"SELECT coalesce(sum({number('hours')}), 0) AS total FROM records"  # noqa: S608
+            f"SELECT coalesce(sum({self.sql.number('hours')}), 0) AS total FROM records"  # noqa: S608
             " WHERE person_id = ? AND type = 'volunteer' AND deleted = 0 AND id != ?"
-            f" AND {field('date')} = ?", [person_id, exclude_id, day])
+            f" AND {self.sql.field('date')} = ?", [person_id, exclude_id, day])
         return float(row["total"])
 
     def add_to_tallies(self, person_id: str, record_type: str,
                        deltas: dict[str, tuple[float, float]]) -> None:
         """Add (amount, verified) to a person's sums per period (inside the write path)."""
-        for period, (amount, verified) in deltas.items():
-            self.db.execute(
-                "INSERT INTO tallies (person_id, type, period, amount, verified)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (person_id, type, period) DO UPDATE"
-                " SET amount = amount + excluded.amount, verified = verified + excluded.verified",
-                [person_id, record_type, period, amount, verified])
+        if not deltas:
+            return
+        # One statement for all periods (the day's week, month and all time): a round trip
+        # to a PostgreSQL server costs more than the work.
+        rows = ", ".join("(?, ?, ?, ?, ?)" for _ in deltas)
+        self._run(
+            f"INSERT INTO tallies (person_id, type, period, amount, verified) VALUES {rows}"  # noqa: S608
+            " ON CONFLICT (person_id, type, period) DO UPDATE"
+            " SET amount = tallies.amount + excluded.amount,"
+            " verified = tallies.verified + excluded.verified",
+            [value for period, (amount, verified) in deltas.items()
+             for value in (person_id, record_type, period, amount, verified)])
 
     def tallies(self, person_id: str, record_type: str, *, months: int = 12,
                 weeks: int = 8) -> list[dict]:
@@ -648,7 +997,7 @@ class Store:
 
     def clear_tallies(self) -> None:
         """Forget every sum (before they are added up anew from the entries)."""
-        self.db.execute("DELETE FROM tallies")
+        self._run("DELETE FROM tallies")
 
     def stamp(self, name: str) -> int | None:
         """A stored version number, or None."""
@@ -657,7 +1006,7 @@ class Store:
 
     def set_stamp(self, name: str, value: int) -> None:
         """Store a version number."""
-        self.db.execute("INSERT INTO stamps (name, value) VALUES (?, ?) ON CONFLICT (name)"
+        self._run("INSERT INTO stamps (name, value) VALUES (?, ?) ON CONFLICT (name)"
                         " DO UPDATE SET value = excluded.value", [name, value])
 
     def all_records(self, record_type: str) -> Iterator[dict]:
@@ -718,20 +1067,20 @@ class Store:
 
     def resolve_conflict(self, conflict_id: str, resolved_by: str, resolution: str) -> None:
         """Close a conflict (inside the write path's transaction)."""
-        self.db.execute(
+        self._run(
             "UPDATE conflicts SET resolved_at = ?, resolved_by = ?, resolution = ? WHERE id = ?",
             [utc_now(), resolved_by, resolution, conflict_id])
 
     # -- coach reviews --------------------------------------------------------
 
-    @staticmethod
-    def _people_where(location_ids: list[str], query: str) -> tuple[str, list[Any]]:
+    def _people_where(self, location_ids: list[str], query: str) -> tuple[str, list[Any]]:
         # Only "?" placeholders are put into the SQL; the values go in as parameters.
         where = ("u.role = 'refugee' AND u.location_id IN ("
                  + ",".join("?" for _ in location_ids) + ")")
         params: list[Any] = list(location_ids)
         if query:
-            where += " AND (u.display_name LIKE ? ESCAPE '\\' OR u.username LIKE ? ESCAPE '\\')"
+            where += (f" AND ({self.sql.contains('u.display_name')}"
+                      f" OR {self.sql.contains('u.username')})")
             like = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace(
                 "_", "\\_") + "%"
             params += [like, like]
@@ -758,7 +1107,8 @@ class Store:
                " FROM users u LEFT JOIN locations l ON l.id = u.location_id"
                " LEFT JOIN history h ON h.seq = (SELECT max(seq) FROM history"
                "  WHERE person_id = u.id)"
-               f" WHERE {where} ORDER BY {nocase('u.display_name')}, u.id LIMIT ? OFFSET ?")
+               f" WHERE {where} ORDER BY {self.sql.nocase('u.display_name')}, u.id"
+               " LIMIT ? OFFSET ?")
         return self._rows(sql, [*params, limit, offset])
 
     def review(self, staff_id: str, person_id: str) -> dict | None:
@@ -777,7 +1127,7 @@ class Store:
 
     def mark_reviewed(self, staff_id: str, person_id: str, seq: int) -> None:
         """Remember that ``staff_id`` reviewed ``person_id`` up to change ``seq``."""
-        self.db.execute(
+        self._run(
             "INSERT INTO reviews (staff_id, person_id, reviewed_seq, reviewed_at)"
             " VALUES (?, ?, ?, ?) ON CONFLICT (staff_id, person_id) DO UPDATE"
             " SET reviewed_seq = excluded.reviewed_seq, reviewed_at = excluded.reviewed_at",
@@ -803,7 +1153,7 @@ class Store:
         return self._rows(
             "SELECT record_id, type, max(CASE WHEN action = 'create' THEN 1 ELSE 0 END) AS made,"  # noqa: S608
             " max(seq) AS last"
-            f" FROM history WHERE {where} GROUP BY record_id ORDER BY last DESC LIMIT ?",
+            f" FROM history WHERE {where} GROUP BY record_id, type ORDER BY last DESC LIMIT ?",
             [*params, limit])
 
     def records_by_ids(self, person_id: str, record_ids: list[str]) -> list[dict]:
@@ -839,8 +1189,8 @@ class Store:
         """Store a rule version (seed data or an admin's new version)."""
         data = {k: v for k, v in rule.items()
                 if k not in {"id", "kind", "effective_from", "status"}}
-        with self.db.atomic():
-            cursor = self.db.execute(
+        with self._atomic():
+            cursor = self._run(
                 "INSERT INTO work_rules (id, kind, effective_from, status, data,"
                 " created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 [rule["id"], rule["kind"], rule["effective_from"], rule["status"],
@@ -850,8 +1200,8 @@ class Store:
 
     def set_work_rule_status(self, rule_id: str, status: str) -> None:
         """Activate or retire a rule version."""
-        with self.db.atomic():
-            self.db.execute("UPDATE work_rules SET status = ? WHERE id = ?", [status, rule_id])
+        with self._atomic():
+            self._run("UPDATE work_rules SET status = ? WHERE id = ?", [status, rule_id])
             self._site_changed()
 
     # -- exports --------------------------------------------------------------
@@ -863,8 +1213,8 @@ class Store:
             " JOIN users u ON u.id = r.person_id"
             " WHERE r.type = 'volunteer' AND r.deleted = 0 AND u.location_id = ?"
             " AND u.role = 'refugee'"
-            f" AND {field('date', 'r.')} BETWEEN ? AND ?"
-            f" ORDER BY {nocase('u.display_name')}, {field('date', 'r.')}",
+            f" AND {self.sql.field('date', 'r.')} BETWEEN ? AND ?"
+            f" ORDER BY {self.sql.nocase('u.display_name')}, {self.sql.field('date', 'r.')}",
             [location_id, start, end])
         return [self._record(r) for r in rows]
 
@@ -886,18 +1236,20 @@ class Store:
 
     def revoke_device_keys_of(self, user_id: str) -> None:
         """Stop trusting every device of a user (their access was handed over anew)."""
-        self.db.execute("UPDATE device_keys SET revoked_at = ? WHERE user_id = ?"
+        self._run("UPDATE device_keys SET revoked_at = ? WHERE user_id = ?"
                         " AND revoked_at IS NULL", [utc_now(), user_id])
 
     def revoke_device_key(self, key_id: str) -> None:
         """Stop trusting a key (a lost phone): what it signed no longer counts."""
-        self.db.execute("UPDATE device_keys SET revoked_at = ? WHERE key_id = ?"
+        self._run("UPDATE device_keys SET revoked_at = ? WHERE key_id = ?"
                         " AND revoked_at IS NULL", [utc_now(), key_id])
 
 
-def open_store(path: str | Path) -> Store:
-    """Open (and create if needed) the database at ``path``."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    store = Store(path)
+def open_store(target: str | Path) -> Store:
+    """Open the database at ``target`` (a SQLite path or a PostgreSQL URL), creating
+    the file and the schema when needed."""
+    if not is_postgresql(target):
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+    store = Store(target)
     store.create_schema()
     return store

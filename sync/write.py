@@ -391,6 +391,8 @@ def ensure_tallies(store: Store) -> None:
     if store.stamp("tallies") == TALLY_VERSION:
         return
     with store.transaction():
+        if store.stamp("tallies") == TALLY_VERSION:
+            return  # another server starting beside this one added them up meanwhile
         store.clear_tallies()
         for spec in RECORD_TYPES.values():
             if spec.tally is None:
