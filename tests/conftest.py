@@ -1,4 +1,4 @@
-"""Fixtures used everywhere: a real app on a real temporary SQLite file."""
+"""Fixtures used everywhere: a real app on a real database, SQLite file or PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,13 +9,62 @@ import pytest
 from pwa import create_app
 from sync import accounts
 from sync.store import Store
+from tests.databases import BACKENDS, PostgreSQLServer
+
+
+def pytest_addoption(parser):
+    parser.addoption("--backend", choices=[*BACKENDS, "both"], default="both",
+                     help="the database the store's tests run on (default: both)")
+
+
+def pytest_generate_tests(metafunc):
+    # Every test that reaches a database runs once per backend; grouped by backend.
+    # A test of what only SQLite has (its file, backups, Litestream) is marked sqlite_only.
+    if "backend" in metafunc.fixturenames:
+        chosen = metafunc.config.getoption("backend")
+        backends = [b for b in BACKENDS if chosen in (b, "both")]
+        if metafunc.definition.get_closest_marker("sqlite_only"):
+            backends = [b for b in backends if b == "sqlite"]
+        metafunc.parametrize("backend", backends, scope="session")
+
+
+@pytest.fixture(scope="session")
+def backend(request):
+    """``sqlite`` or ``postgresql``."""
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def postgresql_server(request):
+    """One PostgreSQL server for the run (started only when a test needs it)."""
+    if request.config.getoption("backend") == "sqlite":
+        pytest.skip("--backend sqlite")
+    server = PostgreSQLServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def make_database(backend, request, tmp_path_factory):
+    """Make a new, empty database of the backend: a SQLite path or a PostgreSQL URL."""
+    if backend == "postgresql":
+        return request.getfixturevalue("postgresql_server").new_database
+    return lambda: str(tmp_path_factory.mktemp("db") / "talentkaart.sqlite3")
 
 
 @pytest.fixture
-def app(tmp_path):
+def database(make_database, backend, request):
+    """A new, empty database for one test (a PostgreSQL schema is dropped after it)."""
+    target = make_database()
+    yield target
+    if backend == "postgresql":
+        request.getfixturevalue("postgresql_server").drop(target)
+
+
+@pytest.fixture
+def app(database):
     """The real app on a fresh database; CSRF on, as in production."""
-    app = create_app({"TESTING": True, "DATABASE": str(tmp_path / "talentkaart.sqlite3"),
-                      "SECRET_KEY": "test-secret"})
+    app = create_app({"TESTING": True, "DATABASE": database, "SECRET_KEY": "test-secret"})
     yield app
 
 

@@ -68,6 +68,7 @@ def test_the_basics_record_keeps_no_copy_but_is_pulled_whole(store, amina):
     assert basics["data"]["display_name"] == "Amina Yusuf"
 
 
+@pytest.mark.sqlite_only
 def test_a_version_4_database_loses_the_copies(tmp_path):
     import json
     import sqlite3

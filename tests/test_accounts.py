@@ -17,8 +17,8 @@ WRONG = accounts.NOT_RIGHT
 
 
 @pytest.fixture
-def store(tmp_path):
-    store = open_store(tmp_path / "t.sqlite3")
+def store(database):
+    store = open_store(database)
     store.add_location("loc-a", "AZC A", "azc")
     yield store
     store.close()

@@ -207,11 +207,11 @@ def _put(store, user, record_type, fields, record_id=None, base=0):
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def world(make_database):
     """One app and database for the whole matrix; each test gets a fresh client."""
-    db = tmp_path_factory.mktemp("authorisation") / "talentkaart.sqlite3"
-    app = create_app({"TESTING": True, "DATABASE": str(db), "SECRET_KEY": "test-secret"})
-    store = Store(str(db))
+    db = make_database()
+    app = create_app({"TESTING": True, "DATABASE": db, "SECRET_KEY": "test-secret"})
+    store = Store(db)
     store.add_location("loc-ter-apel", "AZC Ter Apel", "azc")
     store.add_location("loc-utrecht", "Gemeente Utrecht", "municipality")
 

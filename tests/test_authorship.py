@@ -25,8 +25,8 @@ ACTIONS = ["put", "delete"]
 
 
 @pytest.fixture
-def world(tmp_path):
-    store = open_store(tmp_path / "t.sqlite3")
+def world(database):
+    store = open_store(database)
     store.add_location("here", "AZC Ter Apel", "azc")
     store.add_location("elsewhere", "Gemeente Utrecht", "municipality")
 

@@ -41,6 +41,7 @@ def test_demo_profiles_were_entered_by_the_volunteer(runner, store):
     assert comments[0]["created_by"] == store.user_by_username("coach")["id"]
 
 
+@pytest.mark.sqlite_only
 def test_backup_makes_a_readable_copy(runner, store, tmp_path):
     runner.invoke(cli, ["demo"])
     target = tmp_path / "copy.sqlite3"
@@ -51,6 +52,7 @@ def test_backup_makes_a_readable_copy(runner, store, tmp_path):
         assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
+@pytest.mark.sqlite_only
 def test_backup_does_not_overwrite_without_force(runner, tmp_path):
     target = tmp_path / "copy.sqlite3"
     target.write_text("precious")

@@ -11,9 +11,9 @@ from tests.sync_fixtures import add_people
 
 
 @pytest.fixture
-def keys(tmp_path):
+def keys(database):
     """A database with people, and the device_keys table as the store sees it."""
-    store = open_store(tmp_path / "talentkaart.sqlite3")
+    store = open_store(database)
     yield store, add_people(store)
     store.close()
 

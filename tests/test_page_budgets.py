@@ -32,13 +32,13 @@ def hours_ops(person: str, count: int) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def people(tmp_path_factory):
+def people(make_database):
     from pwa import create_app
     from sync.store import Store
 
-    db = tmp_path_factory.mktemp("budgets") / "t.sqlite3"
-    app = create_app({"TESTING": True, "DATABASE": str(db), "SECRET_KEY": "k"})
-    store = Store(str(db))
+    db = make_database()
+    app = create_app({"TESTING": True, "DATABASE": db, "SECRET_KEY": "k"})
+    store = Store(db)
     store.add_location("here", "AZC Ter Apel", "azc")
     ids = {}
     for name, count in (("small", 5), ("big", BIG)):

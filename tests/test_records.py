@@ -241,8 +241,8 @@ def test_hours_over_a_day_counting_other_entries():
     assert check("volunteer", hours(amount="21"))["hours"] == 21.0
 
 
-def test_more_than_24_hours_on_one_day_across_two_entries(tmp_path):
-    store = open_store(tmp_path / "t.sqlite3")
+def test_more_than_24_hours_on_one_day_across_two_entries(database):
+    store = open_store(database)
     try:
         people = add_people(store)
         first = put(store, people.amina, people.amina, "volunteer", hours(amount="16"))
@@ -274,13 +274,13 @@ def test_text_in_any_script_round_trips(text):
     assert clean["activity"] == text
 
 
-def test_text_round_trips_through_the_database(tmp_path):
-    store = open_store(tmp_path / "t.sqlite3")
+def test_text_round_trips_through_the_database(database):
+    store = open_store(database)
     try:
         people = add_people(store)
         outcome = put(store, people.amina, people.amina, "volunteer",
                       {**hours(), "organisation": TIGRINYA, "activity": ARABIC})
-        data = open_store(tmp_path / "t.sqlite3").record(outcome.record_id)["data"]
+        data = open_store(database).record(outcome.record_id)["data"]
         assert (data["organisation"], data["activity"]) == (TIGRINYA, ARABIC)
     finally:
         store.close()

@@ -25,6 +25,9 @@ from sync.replica import Replication
 from sync.store import open_store
 from tests.test_sync_crash import SECRET, Server, _talentkaart, make_outbox, push_round, sign_in
 
+# Backups, restores and Litestream are SQLite's; PostgreSQL brings its own (README).
+pytestmark = pytest.mark.sqlite_only
+
 
 @pytest.fixture
 def site(tmp_path):

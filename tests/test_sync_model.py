@@ -26,6 +26,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -249,6 +250,10 @@ def _frozen(fields: dict) -> tuple:
 class SyncMachine(RuleBasedStateMachine):
     """Devices, a network and a server; see the module docstring."""
 
+    # Set by the test: which backend, and (PostgreSQL) where each run's fresh schema is.
+    backend = "sqlite"
+    new_database = None
+
     def __init__(self):
         super().__init__()
         # In memory where there is a tmpfs: this model is about logic and fsyncs dominate its
@@ -256,7 +261,8 @@ class SyncMachine(RuleBasedStateMachine):
         shm = Path("/dev/shm")
         self.tmp = tempfile.mkdtemp(prefix="talentkaart-sync-model-",
                                     dir=shm if shm.is_dir() and os.access(shm, os.W_OK) else None)
-        self.path = Path(self.tmp) / "talentkaart.sqlite3"
+        self.path = (Path(self.tmp) / "talentkaart.sqlite3" if self.backend == "sqlite"
+                     else self.new_database())
         self.store = open_store(self.path)
         self.store.add_location("loc-a", "AZC A", "azc")
         person = Actor(accounts.create_user(self.store, role="refugee", username="amina",
@@ -522,7 +528,14 @@ class SyncMachine(RuleBasedStateMachine):
         STATS["steps"] += self.steps
 
 
-def test_devices_converge_through_a_hostile_network():
+@pytest.fixture
+def on_backend(monkeypatch, backend, make_database):
+    """The machines run on the test's backend."""
+    monkeypatch.setattr(SyncMachine, "backend", backend)
+    monkeypatch.setattr(SyncMachine, "new_database", staticmethod(make_database))
+
+
+def test_devices_converge_through_a_hostile_network(on_backend):
     STATS.clear()
     run_state_machine_as_test(SyncMachine, settings=settings(
         max_examples=100, stateful_step_count=50, deadline=None,
@@ -558,7 +571,7 @@ class SeparateFieldsMachine(SyncMachine):
         assert self.server.conflicts == set()
 
 
-def test_a_phone_never_conflicts_with_its_own_edits():
+def test_a_phone_never_conflicts_with_its_own_edits(on_backend):
     STATS.clear()
     run_state_machine_as_test(SeparateFieldsMachine, settings=settings(
         max_examples=60, stateful_step_count=50, deadline=None,

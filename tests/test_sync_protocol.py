@@ -14,9 +14,9 @@ from tests.sync_fixtures import TODAY, add_people, count, delete, hours, put
 
 
 @pytest.fixture
-def core(tmp_path):
+def core(database):
     """A fresh database with the people of ``sync_fixtures``."""
-    store = open_store(tmp_path / "talentkaart.sqlite3")
+    store = open_store(database)
     people = add_people(store)
     yield store, people
     store.close()

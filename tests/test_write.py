@@ -21,8 +21,8 @@ from tests.sync_fixtures import TODAY, add_people, basics, count, delete, hours,
 
 
 @pytest.fixture
-def store(tmp_path):
-    store = open_store(tmp_path / "t.sqlite3")
+def store(database):
+    store = open_store(database)
     yield store
     store.close()
 
@@ -577,6 +577,7 @@ def test_stale_edit_of_hours_after_verification_is_merged_and_unverified(store, 
     assert (data["hours"], data["status"]) == (3.0, "self_reported")
 
 
+@pytest.mark.sqlite_only
 def test_a_version_1_database_gains_the_via_column(tmp_path):
     import sqlite3
 
@@ -594,6 +595,7 @@ def test_a_version_1_database_gains_the_via_column(tmp_path):
     assert store.schema_version() == SCHEMA_VERSION
 
 
+@pytest.mark.sqlite_only
 def test_a_version_2_database_gains_the_view_of_each_operation(tmp_path):
     import sqlite3
 
@@ -648,6 +650,7 @@ def test_a_stale_verdict_keeps_its_reason_even_when_the_reason_was_not_retyped(
         "status": "questioned", "status_reason": "Which day was it?"}
 
 
+@pytest.mark.sqlite_only
 def test_a_version_3_database_drops_the_old_sign_in_attempts(tmp_path):
     """Only failures count from version 4 on: the old table of every attempt goes."""
     import sqlite3

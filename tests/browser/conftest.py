@@ -40,9 +40,9 @@ def browser_context_args(browser_context_args):
 
 
 @pytest.fixture
-def live_app(tmp_path):
-    """The real app on a temporary SQLite file, served on a free port."""
-    app = create_app({"DATABASE": str(tmp_path / "talentkaart.sqlite3"),
+def live_app(database):
+    """The real app on a fresh database (SQLite file or PostgreSQL), on a free port."""
+    app = create_app({"DATABASE": database,
                       "SECRET_KEY": "browser-test-secret"})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
