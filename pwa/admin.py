@@ -27,6 +27,7 @@ from pwa.i18n import translate
 from pwa.security import login_required
 from sync import accounts, places, work_rules
 from sync.replica import ReplicaError
+from sync.store import is_postgresql
 from sync.write import new_id
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -54,6 +55,8 @@ def index():
 
 def _replica_state() -> dict | None:
     """What the page says about the database's copy (None: there is none)."""
+    if is_postgresql(current_app.config["DATABASE"]):
+        return {"postgresql": True}  # PostgreSQL keeps its own copies (its standby)
     replica = replication(current_app.config)
     if replica is None:
         return None

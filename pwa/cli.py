@@ -18,11 +18,11 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from pwa import create_app, hosts
 from pwa.db import replication
-from sync import accounts, backups, places
+from sync import accounts, backups, places, transfer
 from sync.demo import load_demo
 from sync.messages import in_english
 from sync.replica import ReplicaError
-from sync.store import Store
+from sync.store import Store, StoreError, is_postgresql, open_store, shown
 
 
 class PublicUrl(click.ParamType):
@@ -87,10 +87,7 @@ def serve(host: str, port: int, threads: int, queue: int, connections: int,
                    f"http://ADDRESS:{port} (this machine's address) or set "
                    "TALENTKAART_PUBLIC_URL.", err=True)
 
-    database = Path(app.config["DATABASE"])
-    lock = backups.ServingLock(database)
-    if not lock.acquire(alone=False):
-        _stop(f"{database} is being restored; start again when that is done")
+    lock = _serving_lock(app.config["DATABASE"])
     store = _store()
     try:
         if with_demo:
@@ -117,7 +114,18 @@ def serve(host: str, port: int, threads: int, queue: int, connections: int,
     finally:
         if replica is not None:
             replica.stop()  # after the last request: it sends what is left first
-        lock.release()
+        if lock is not None:
+            lock.release()
+
+
+def _serving_lock(database: str) -> backups.ServingLock | None:
+    """Hold a SQLite file so no restore swaps it while served (PostgreSQL needs none)."""
+    if is_postgresql(database):
+        return None
+    lock = backups.ServingLock(Path(database))
+    if not lock.acquire(alone=False):
+        _stop(f"{database} is being restored; start again when that is done")
+    return lock
 
 
 def _config_only():
@@ -235,6 +243,8 @@ def restore(source: Path | None, from_replica: bool, moment: datetime | None) ->
     if moment is not None and not from_replica:
         _stop("--at goes with --from-replica (a backup file is one moment)")
     config = _config_only()
+    if is_postgresql(config["DATABASE"]):
+        _stop(backups.POSTGRESQL)
     database = Path(config["DATABASE"])
     if backups.in_use(database):
         _stop(backups.IN_USE)
@@ -259,6 +269,9 @@ def restore(source: Path | None, from_replica: bool, moment: datetime | None) ->
 def status() -> None:
     """The database's state, and how far its replica has come."""
     config = _config_only()
+    if is_postgresql(config["DATABASE"]):
+        _postgresql_status(config["DATABASE"])
+        return
     database = Path(config["DATABASE"])
     checked = backups.verify(database) if database.exists() else None
     click.echo(f"Database: {database}")
@@ -283,6 +296,61 @@ def status() -> None:
     else:
         click.echo(f"  last change replicated at {state.replicated_at.isoformat()} "
                    f"({state.age_seconds()} s ago)")
+
+
+def _postgresql_status(url: str) -> None:
+    click.echo(f"Database: PostgreSQL at {shown(url)}")
+    try:
+        store = Store(url)
+    except Exception as error:  # noqa: BLE001 (any reason the server cannot be reached)
+        _stop(f"the database cannot be reached: {error}")
+    try:
+        if "records" not in store.tables():
+            click.echo("  not created yet (talentkaart serve creates it)")
+            return
+        checked = backups.summary(store)
+    finally:
+        store.close()
+    click.echo(f"  schema version {checked.schema_version}, {checked.accounts} accounts, "
+               f"{checked.records} entries, last change {checked.last_change}")
+    click.echo("Copies: made by PostgreSQL (a standby, pg_dump); see README")
+
+
+@cli.command("copy-to-postgresql", with_appcontext=False)
+@click.argument("url")
+def copy_to_postgresql(url: str) -> None:
+    """Copy the SQLite database into an empty PostgreSQL database URL, and verify it.
+
+    Stop the server first: a change made after the copy would not be in it. Then set
+    TALENTKAART_DATABASE to URL and start the servers.
+    """
+    if not is_postgresql(url):
+        _stop("give the PostgreSQL database as a URL: postgresql://user@host/database")
+    database = _config_only()["DATABASE"]
+    if is_postgresql(database):
+        _stop("the configured database is on PostgreSQL already")
+    if not Path(database).is_file():
+        _stop(f"there is no database at {database}")
+    try:
+        with backups.ServingLock(Path(database)):  # no server starts on it meanwhile
+            source = open_store(database)
+            try:
+                target = open_store(url)
+            except Exception as error:  # noqa: BLE001 (any reason it cannot be reached)
+                source.close()
+                _stop(f"{shown(url)} cannot be reached: {error}")
+            try:
+                copied = transfer.copy_database(source, target)
+            finally:
+                source.close()
+                target.close()
+    except (backups.BackupError, transfer.TransferError, StoreError) as error:
+        _stop(str(error))
+    click.echo(f"Copied {database} into {shown(url)} and checked every row:")
+    for table, rows in copied.rows.items():
+        click.echo(f"  {table}: {rows}")
+    click.echo(f"Up to change {copied.last_change}. Now set TALENTKAART_DATABASE to the URL"
+               " and start the servers.")
 
 
 @cli.command("demo")

@@ -38,9 +38,15 @@ class Checked:
     records: int
 
 
+POSTGRESQL = ("the database is on a PostgreSQL server: back it up and restore it with"
+              " PostgreSQL's own tools (pg_dump, pg_restore, a standby; see README)")
+
+
 def backup(store: Store, target: Path, *, force: bool = False) -> Checked:
     """Copy the live database to ``target`` (safe while the app runs), verified; only a
     complete, checked copy takes ``target``'s name."""
+    if store.backend != "sqlite":
+        raise BackupError(POSTGRESQL)
     target = Path(target)
     if target.exists() and not force:
         raise BackupError(f"{target} exists; use --force to overwrite it")
@@ -83,6 +89,12 @@ def verify(path: Path) -> Checked:
     finally:
         conn.close()
     return Checked(version, last, accounts, records)
+
+
+def summary(store: Store) -> Checked:
+    """What a live database holds (PostgreSQL checks its own integrity)."""
+    return Checked(store.schema_version(), store.last_seq(), store.count("users"),
+                   store.count("records"))
 
 
 class ServingLock:
