@@ -246,6 +246,15 @@ def test_a_first_review_counts_every_entry_as_new_and_marks_them(coach, client, 
                for rid in shown)
 
 
+def test_the_review_page_says_which_change_it_shows(coach, client, store, refugee, location):
+    """Its own sync then sees that the coach's just-made change is on the page, and does
+    not reload it (the reload took the "verified" message away before it was read)."""
+    basics(store, refugee, location)
+    hours(store, refugee)
+    html = client.get(f"/people/{refugee['id']}/review").get_data(as_text=True)
+    assert f'data-seq="{store.last_seq(refugee["id"])}"' in html
+
+
 def test_review_is_for_coaches_only(make_user, login, client, refugee):
     volunteer, secret = make_user("volunteer")
     login(volunteer, secret)

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from pwa.db import get_store
 from pwa.i18n import translate
+from pwa.offline import last_change
 from pwa.paging import requested_page
 from pwa.profile import SECTIONS, hours_totals_of, with_context
 from pwa.security import current_actor, login_required, person_or_404
@@ -26,6 +27,10 @@ def _review_context(person: dict) -> dict:
     where. Work per page stays the same however many entries the person has."""
     store = get_store()
     person_id, me = person["id"], g.user["id"]
+    # The change this page shows (read before the entries): the page's own sync then
+    # knows the coach's just-made change is on it, and does not reload the page, and
+    # its message, away.
+    g.page_seq = last_change(person_id)
     review = store.review(me, person_id)
     since = review["reviewed_seq"] if review else 0
     counts = store.count_records(person_id)
