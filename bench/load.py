@@ -2,6 +2,8 @@
 
 Usage: .venv/bin/python bench/load.py [--users 50] [--seconds 60] [--threads 8]
        [--soak]   (ten minutes, and how memory and speed changed from start to end)
+       [--database sqlite|postgresql] [--servers 1]   (app servers sharing the database)
+       [--compare]   (SQLite and PostgreSQL, one and two servers, side by side)
 
 Each simulated refugee signs in on a phone of their own and then, with a second
 between actions, opens pages, saves a form, pushes a batch of 50 operations
@@ -11,13 +13,20 @@ were made and the median and 95th percentile time; errors (5xx answers,
 time-outs after 30 s), 503s answered when the server is full, the server's
 mean CPU and its peak and growth of memory (RSS). Needs aiohttp and psutil
 (``.venv/bin/pip install -e '.[bench]'``). Not a test: it prints figures.
+
+With several ``--servers`` the people are spread over them, as a load balancer
+would. PostgreSQL is ``TALENTKAART_BENCH_POSTGRESQL`` (a database URL; each run
+makes a schema of its own) or else a cluster started for the run with fsync on,
+as durable as SQLite's ``synchronous = FULL``; its CPU is counted apart.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import os
 import random
 import re
 import statistics
@@ -26,6 +35,7 @@ import tempfile
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -45,7 +55,7 @@ SYNC = {"X-Talentkaart-Sync": "1", "Accept-Encoding": "br, gzip"}
 TIMEOUT = aiohttp.ClientTimeout(total=30)
 
 
-def make_people(database: Path, count: int) -> list[dict]:
+def make_people(database: Path | str, count: int) -> list[dict]:
     """``count`` refugees at one asylum centre (one PIN hash: creating them is not measured)."""
     store = open_store(database)
     store.add_location("azc", "AZC Ter Apel", "azc")
@@ -155,14 +165,35 @@ async def person_uses_the_app(base: str, person: dict, until: float, figures: Fi
                     cursor = json.loads(pulled.body)["cursor"]
 
 
-async def watch(process: psutil.Process, until: float, samples: list[tuple[float, float]]):
-    process.cpu_percent()
+async def watch(pids: list[int], db_pids: Callable[[], list[int]], until: float,
+                samples: list[tuple[float, float, float]]):
+    """Each second: the app servers' CPU (summed) and RSS (summed), the database's CPU
+    (its processes come and go with connections: looked up anew each time)."""
+    servers = [psutil.Process(pid) for pid in pids]
+    for process in servers:
+        process.cpu_percent()
+    db_seconds, clock = _cpu_seconds(db_pids()), time.monotonic()
     while time.monotonic() < until:
         await asyncio.sleep(1)
         try:
-            samples.append((process.cpu_percent(), process.memory_info().rss))
+            now_seconds, now = _cpu_seconds(db_pids()), time.monotonic()
+            db_cpu = sum(t - db_seconds.get(pid, 0.0) for pid, t in now_seconds.items())
+            samples.append((sum(p.cpu_percent() for p in servers),
+                            sum(p.memory_info().rss for p in servers),
+                            100 * db_cpu / (now - clock)))
+            db_seconds, clock = now_seconds, now
         except psutil.NoSuchProcess:
             return
+
+
+def _cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """CPU seconds used so far by each of ``pids`` that still runs."""
+    used = {}
+    for pid in pids:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = psutil.Process(pid).cpu_times()
+            used[pid] = times.user + times.system
+    return used
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -171,7 +202,9 @@ def percentile(values: list[float], p: float) -> float:
     return statistics.quantiles(values, n=100)[int(p) - 1]
 
 
-async def run(base: str, pid: int, people: list[dict], seconds: float) -> tuple[Figures, list]:
+async def run(bases: list[str], pids: list[int], db_pids: Callable[[], list[int]],
+              people: list[dict],
+              seconds: float) -> tuple[Figures, list]:
     figures, samples = Figures(), []
     began = time.monotonic()
     until = began + seconds
@@ -181,12 +214,13 @@ async def run(base: str, pid: int, people: list[dict], seconds: float) -> tuple[
         # Arrivals spread over the first seconds, as people open the app.
         await asyncio.sleep(min(5.0, seconds / 10) / len(people))
         users.append(asyncio.create_task(person_uses_the_app(
-            base, person, until, figures, random.Random(rng.random() + n))))
-    await asyncio.gather(watch(psutil.Process(pid), until, samples), *users)
+            bases[n % len(bases)], person, until, figures, random.Random(rng.random() + n))))
+    await asyncio.gather(watch(pids, db_pids, until, samples), *users)
     return figures, samples
 
 
-def report(figures: Figures, samples: list, seconds: float, stored: int) -> None:
+def report(figures: Figures, samples: list, seconds: float, stored: int) -> dict:
+    """Print the figures of a run; return the main ones for a side-by-side table."""
     total = sum(len(t) for t in figures.times.values())
     print(f"{total} requests in {seconds:.0f} s = {total / seconds:.1f} requests/s")
     for action in ("page", "form save", "push of 50", "pull", "sign-in"):
@@ -197,17 +231,65 @@ def report(figures: Figures, samples: list, seconds: float, stored: int) -> None
     print(f"errors: {len(figures.errors)}" + (f" ({', '.join(sorted(set(figures.errors)))})"
                                                if figures.errors else ""))
     print(f"answered 503 (server full, try again): {figures.busy}")
+    summary = {"req/s": total / seconds, "errors": len(figures.errors), "503": figures.busy}
+    for action in ("page", "form save", "push of 50", "pull"):
+        summary[f"p95 {action}"] = percentile(figures.times.get(action, []), 95) * 1000
     if samples:
         cpu = statistics.mean(s[0] for s in samples)
+        db_cpu = statistics.mean(s[2] for s in samples)
         rss = [s[1] / 2**20 for s in samples]
         first, last = statistics.mean(rss[:30]), statistics.mean(rss[-30:])
-        print(f"server CPU mean {cpu:.0f} % (of one core); RSS peak {max(rss):.0f} MB, "
+        print(f"app servers' CPU mean {cpu:.0f} % (of one core); RSS peak {max(rss):.0f} MB, "
               f"first {first:.0f} MB, last {last:.0f} MB ({(last - first) / first * 100:+.1f} %)")
+        if db_cpu:
+            print(f"PostgreSQL's CPU mean {db_cpu:.0f} % (of one core)")
+        summary.update({"app CPU %": cpu, "db CPU %": db_cpu, "RSS MB": max(rss)})
         # The path between: a leak climbs on; caches filling up level off.
         tenths = [rss[min(len(rss) - 1, len(rss) * n // 10)] for n in range(1, 11)]
         print("RSS at each tenth of the run (MB): " + " ".join(f"{v:.0f}" for v in tenths))
     print(f"operations acknowledged {len(figures.acknowledged)}, in the database {stored}: "
           + ("every one" if stored == len(figures.acknowledged) else "MISSING SOME"))
+    summary["lost"] = len(figures.acknowledged) - stored
+    return summary
+
+
+@contextlib.contextmanager
+def postgresql() -> Iterator[tuple[Callable[[], str], Callable[[], list[int]]]]:
+    """(a maker of fresh PostgreSQL databases, the server's pids when it is ours)."""
+    from tests.databases import PostgreSQLServer
+
+    server = PostgreSQLServer(os.environ.get("TALENTKAART_BENCH_POSTGRESQL", ""), durable=True)
+    try:
+        yield server.new_database, server.cluster.pids if server.cluster else list
+    finally:
+        server.close()
+
+
+def run_once(database: Path | str, tmp: Path, args, servers: int,
+             db_pids: Callable[[], list[int]],
+             label: str) -> dict:
+    """One run: people made, servers started, the load, the figures printed."""
+    seconds = 600 if args.soak else args.seconds
+    people = make_people(database, args.users)
+    logs = [tmp / f"server-{label}-{n}.log" for n in range(servers)]
+    with contextlib.ExitStack() as stack:
+        started = [stack.enter_context(talentkaart(database, threads=args.threads, log=log))
+                   for log in logs]
+        figures, samples = asyncio.run(run([base for base, _ in started],
+                                           [process.pid for _, process in started],
+                                           db_pids, people, seconds))
+    store = open_store(database)
+    stored = sum(1 for record_id in figures.acknowledged if store.record(record_id))
+    store.close()
+    print(f"\n== {label}: {args.users} people, {servers} app server(s) of "
+          f"{args.threads} threads")
+    summary = report(figures, samples, seconds, stored)
+    problems = [line for log in logs for line in log.read_text(errors="replace").splitlines()
+                if "Error" in line or "Traceback" in line]
+    if problems:
+        print(f"the servers logged {len(problems)} error lines, the last:", *problems[-5:],
+              sep="\n  ")
+    return summary
 
 
 def main() -> None:
@@ -216,25 +298,32 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--soak", action="store_true", help="ten minutes")
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--servers", type=int, default=1, help="app servers (1 to 4)")
+    parser.add_argument("--compare", action="store_true",
+                        help="SQLite and PostgreSQL with one and two servers, side by side")
     args = parser.parse_args()
     seconds = 600 if args.soak else args.seconds
-    if not (1 <= args.users <= 2000 and 5 <= seconds <= 7200):
-        parser.error("use 1 to 2000 users and 5 to 7200 seconds")
-    with tempfile.TemporaryDirectory() as tmp:
-        database = Path(tmp) / "load.sqlite3"
-        people = make_people(database, args.users)
-        with talentkaart(database, threads=args.threads) as (base, process):
-            figures, samples = asyncio.run(run(base, process.pid, people, seconds))
-        store = open_store(database)
-        stored = sum(1 for record_id in figures.acknowledged if store.record(record_id))
-        store.close()
-        print(f"{args.users} people, {args.threads} server threads")
-        report(figures, samples, seconds, stored)
-        problems = [line for line in (Path(tmp) / "server.log").read_text(
-            errors="replace").splitlines() if "Error" in line or "Traceback" in line]
-        if problems:
-            print(f"the server logged {len(problems)} error lines, the last:", *problems[-5:],
-                  sep="\n  ")
+    if not (1 <= args.users <= 2000 and 5 <= seconds <= 7200 and 1 <= args.servers <= 4):
+        parser.error("use 1 to 2000 users, 5 to 7200 seconds and 1 to 4 servers")
+    runs = ([("sqlite", 1), ("sqlite", 2), ("postgresql", 1), ("postgresql", 2)]
+            if args.compare else [(args.database, args.servers)])
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        pg = (stack.enter_context(postgresql()) if any(b == "postgresql" for b, _ in runs)
+              else None)
+        for backend, servers in runs:
+            label = f"{backend} x{servers}"
+            database = (pg[0]() if backend == "postgresql"
+                        else Path(tmp) / f"load-{servers}.sqlite3")
+            results[label] = run_once(database, Path(tmp), args, servers,
+                                      pg[1] if backend == "postgresql" else list, label)
+    if len(results) > 1:
+        names = list(next(iter(results.values())))
+        print("\n" + f"{'':14}" + "".join(f"{label:>16}" for label in results))
+        for name in names:
+            print(f"{name:14}" + "".join(f"{r.get(name, float('nan')):16.1f}"
+                                         for r in results.values()))
 
 
 if __name__ == "__main__":

@@ -66,13 +66,15 @@ def _serving(command: list[str], ready_path: str, log: Path | None = None,
             out.close()
 
 
-def talentkaart(database: Path, *, threads: int = THREADS, extra_env: dict | None = None):
-    """``talentkaart serve`` on ``database``; yields (base URL, process). What the server
-    logs goes to ``server.log`` beside the database."""
+def talentkaart(database: Path | str, *, threads: int = THREADS, extra_env: dict | None = None,
+                log: Path | None = None):
+    """``talentkaart serve`` on ``database`` (a SQLite path or a PostgreSQL URL); yields
+    (base URL, process). What the server logs goes to ``log``, by default ``server.log``
+    beside a SQLite database."""
     env = {**os.environ, "TALENTKAART_DATABASE": str(database),
            "TALENTKAART_SECRET_KEY": "bench-secret", **(extra_env or {})}
     return _serving([TALENTKAART, "serve", "--port", "{port}", "--threads", str(threads)],
-                    "/sign-in", Path(database).with_name("server.log"), env)
+                    "/sign-in", log or Path(database).with_name("server.log"), env)
 
 
 def floor(*, threads: int = THREADS):
