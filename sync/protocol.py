@@ -104,7 +104,7 @@ def push(store: Store, actor: Actor, raw_ops: list[Any], *,
     ``via`` names someone who delivered the operations for their author.
     """
     results = []
-    with store.transaction():
+    with store.transaction(pipelined=True):
         for raw in raw_ops:
             results.append(_push_one(store, actor, raw, today, via, only_person))
     return results

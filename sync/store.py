@@ -144,6 +144,12 @@ class SQLite(_Words):
     def begin_writing(self) -> None:
         self.conn.execute("BEGIN IMMEDIATE")
 
+    def pipelined(self) -> contextlib.AbstractContextManager:
+        return contextlib.nullcontext()  # a statement here is a function call, not a trip
+
+    def flush(self) -> None:
+        pass
+
     @property
     def in_transaction(self) -> bool:
         return self.conn.in_transaction
@@ -237,6 +243,7 @@ class PostgreSQL(_Words):
         self.conn = psycopg.connect(url, autocommit=True, row_factory=dict_row)
         self._queries: dict[str, str] = {}
         self._trace: list[str] | None = None
+        self._pipeline = None
 
     def __del__(self):
         # A server thread's connection lives in its thread-local store and goes with
@@ -276,6 +283,26 @@ class PostgreSQL(_Words):
         # One writer at a time per schema, as SQLite: change numbers are taken and made
         # visible in the same order, so no pull cursor can pass one still uncommitted.
         self.run("SELECT pg_advisory_xact_lock(hashtext(current_schema()))")
+
+    @contextlib.contextmanager
+    def pipelined(self) -> Iterator[None]:
+        # Statements whose answer nobody reads travel with the next one that is read:
+        # a round trip costs more than most statements' work. Leaving the block waits
+        # for every answer (the COMMIT's too), errors included.
+        if self._pipeline is not None:
+            yield
+            return
+        with self.conn.pipeline() as pipeline:
+            self._pipeline = pipeline
+            try:
+                yield
+            finally:
+                self._pipeline = None
+
+    def flush(self) -> None:
+        """Wait for the answers of what was sent (in a pipeline); raise its errors."""
+        if self._pipeline is not None:
+            self._pipeline.sync()
 
     @property
     def in_transaction(self) -> bool:
@@ -513,20 +540,27 @@ class Store:
                 " '$.location_id', '$.preferred_language') WHERE type = 'basics'")
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[Store]:
-        """Run a block as one writing transaction: all of it or none of it."""
-        try:
-            self.sql.begin_writing()
-        except BaseException:
-            self.sql.rollback()  # waiting for the lock failed (a timeout): nothing began
-            raise
-        try:
-            yield self
-        except BaseException:
-            self.sql.rollback()
-            raise
-        else:
-            self._run("COMMIT")
+    def transaction(self, *, pipelined: bool = False) -> Iterator[Store]:
+        """Run a block as one writing transaction: all of it or none of it.
+
+        ``pipelined`` (a batch of the write path): on PostgreSQL, writes whose answer is
+        not read go with the next statement; each savepoint waits for its own answers,
+        so a failure is still its operation's. Nothing in the block may read a count
+        of changed rows.
+        """
+        with self.sql.pipelined() if pipelined else contextlib.nullcontext():
+            try:
+                self.sql.begin_writing()
+            except BaseException:
+                self.sql.rollback()  # waiting for the lock failed (a timeout): nothing began
+                raise
+            try:
+                yield self
+            except BaseException:
+                self.sql.rollback()
+                raise
+            else:
+                self._run("COMMIT")
 
     @contextlib.contextmanager
     def savepoint(self) -> Iterator[Store]:
@@ -534,6 +568,7 @@ class Store:
         self._run("SAVEPOINT step")
         try:
             yield self
+            self.sql.flush()  # a failed write is this block's, not the next one's
         except BaseException:
             if self.sql.in_transaction:
                 self._run("ROLLBACK TO SAVEPOINT step")

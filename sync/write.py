@@ -185,7 +185,7 @@ def apply(store: Store, actor: Actor, op: Operation, *, today: date | None = Non
     Raises ``ValidationFailed`` (field errors), ``Forbidden``, ``NotFound`` or
     ``BadOperation``; in each case nothing is written.
     """
-    with store.transaction():
+    with store.transaction(pipelined=True):
         return apply_in_transaction(store, actor, op, today=today, via=via)
 
 

@@ -250,3 +250,34 @@ def client_on():
         assert response.status_code == 303
         return client, person
     return make
+
+
+def test_a_write_failing_inside_a_pipelined_batch_undoes_the_batch(postgresql_server):
+    """On PostgreSQL a push travels pipelined (writes go with the next read). A write the
+    database refuses still fails the batch it is in, as one transaction, and the
+    connection goes on working."""
+    url = postgresql_server.new_database()
+    store = open_store(url)
+    store.add_location("loc-a", "AZC A", "azc")
+    person = accounts.create_user(store, role="refugee", username="amina",
+                                  display_name="Amina", location_id="loc-a")
+    store.execute("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                  " IF NEW.data LIKE '%Refused%' THEN RAISE EXCEPTION 'refused here';"
+                  " END IF; RETURN NEW; END $$")
+    store.execute("CREATE TRIGGER refuse BEFORE INSERT ON records FOR EACH ROW"
+                  " EXECUTE FUNCTION refuse()")
+
+    def goal(title):
+        return {"op_id": new_id(), "person_id": person, "record_type": "goal",
+                "record_id": new_id(), "action": "put", "base_revision": 0,
+                "fields": {"title": title}}
+
+    before = store.last_seq()
+    with pytest.raises(Exception, match="refused here"):
+        protocol.push(store, Actor(person, "refugee"),
+                      [goal("Nurse"), goal("Refused"), goal("Welder")])
+    assert store.count("records") == 0 and store.last_seq() == before
+    assert not store.in_transaction
+    results = protocol.push(store, Actor(person, "refugee"), [goal("Nurse"), goal("Welder")])
+    assert [r["status"] for r in results] == ["applied", "applied"]
+    store.close()
