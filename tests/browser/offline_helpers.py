@@ -220,7 +220,16 @@ def goto(page: Page, url: str):
 
 
 def go_online_and_sync(page: Page) -> None:
-    """The network is back: tell the page, as the browser would (again, if need be)."""
+    """The network is back: tell the page, as the browser would (again, if need be). A
+    page reloading meanwhile (its sync showing news) is told once it has loaded."""
+    for _ in range(3):
+        try:
+            page.evaluate("dispatchEvent(new Event('online'))")
+            return
+        except PlaywrightError as error:
+            if "context was destroyed" not in str(error) and "navigat" not in str(error):
+                raise
+            page.wait_for_load_state()
     page.evaluate("dispatchEvent(new Event('online'))")
 
 

@@ -579,6 +579,11 @@ def test_a_new_version_waits_for_consent_and_keeps_the_outbox(phone, base, live_
     # The other tab lets go (it may already have, reloading for the new version too): the
     # change kept through the update is sent, once.
     holder.close()
+    # Closing a tab lets go of its lock a moment later; an "online" before that finds
+    # another tab syncing and leaves the change for the next retry.
+    wait_until(page, """async () => !(await navigator.locks.query()).held
+                          .some((lock) => lock.name === "talentkaart-sync")""",
+               what="the other tab's lock to go")
     go_online_and_sync(page)
     wait_for_outbox(page, 0)
     assert count_with(live_store, pid, "skill", "free_text", "Offline skill: baking injera") == 1
