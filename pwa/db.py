@@ -9,6 +9,7 @@ open on it (checked at teardown).
 from __future__ import annotations
 
 import threading
+import weakref
 
 from flask import Flask, current_app, g
 
@@ -30,6 +31,9 @@ def get_store() -> Store:
             if store is not None:
                 store.close()  # one database per thread (tests switch between many)
             store = _connections.store = Store(path)
+            # Closed when its thread ends (werkzeug's server starts one per request): a
+            # connection left to the garbage collector is closed in no particular order.
+            weakref.finalize(threading.current_thread(), store.close)
         g.store = store
     return store
 
