@@ -20,7 +20,6 @@ from flask_babel import (
     get_locale,
     get_translations,
     gettext,
-    ngettext,
 )
 from markupsafe import Markup
 
@@ -45,14 +44,49 @@ def select_locale() -> str:
     return locales.negotiate(request.headers.get("Accept-Language"))
 
 
+class PageReader:
+    """Who reads a page, as the field kinds need to know it (sync.kinds.Reader)."""
+
+    def __init__(self, locale: Locale, gettext_: Any):
+        self.locale, self._gettext = locale, gettext_
+        self.code = str(locale)
+        self.labels: dict[tuple, str] = {}  # choice labels the page showed
+
+    def gettext(self, msgid: str) -> str:
+        return self._gettext(msgid)
+
+    def place_name(self, location_id: str) -> str | None:
+        from pwa.db import get_store
+
+        place = get_store().location(location_id)
+        return place["name"] if place else None
+
+
+def reader() -> PageReader:
+    """The page's reader: its language and translations, looked up once per request (a
+    list of entries asks for them a few hundred times, and each of Flask-Babel's
+    lookups walks its context)."""
+    page_reader = g.get("_reader")
+    if page_reader is None:
+        translations = get_translations()
+        page_reader = g._reader = PageReader(get_locale(), translations.ugettext)
+        g._translations = translations
+    return page_reader
+
+
+def page_locale() -> Locale:
+    """The page's locale (Flask-Babel's ``get_locale``, once per request)."""
+    return reader().locale
+
+
 def text_direction() -> str:
     """``rtl`` or ``ltr`` for the current locale, from CLDR (not a hard-coded list)."""
-    return get_locale().text_direction
+    return page_locale().text_direction
 
 
 def html_lang() -> str:
     """The BCP 47 tag of the current locale, for ``lang`` on ``<html>`` ("fa-AF")."""
-    return str(get_locale()).replace("_", "-")
+    return reader().code.replace("_", "-")
 
 
 # Side by side is a property of the screen two people share, so a cookie on the device.
@@ -71,7 +105,7 @@ def side_by_side() -> bool:
     shown = g.get("_side_by_side")
     if shown is None:
         shown = g._side_by_side = (side_by_side_requested()
-                                   and str(get_locale()) != DEFAULT_LOCALE)
+                                   and reader().code != DEFAULT_LOCALE)
     return shown
 
 
@@ -98,27 +132,6 @@ def bdi(text: Any, ltr: bool = False) -> Markup:
     if ltr:
         return Markup('<bdi dir="ltr">%s</bdi>') % ("" if text is None else text)
     return Markup("<bdi>%s</bdi>") % ("" if text is None else text)
-
-
-class PageReader:
-    """Who reads a page, as the field kinds need to know it (sync.kinds.Reader)."""
-
-    def __init__(self, locale: Locale, gettext_: Any):
-        self.locale, self._gettext = locale, gettext_
-
-    def gettext(self, msgid: str) -> str:
-        return self._gettext(msgid)
-
-    def place_name(self, location_id: str) -> str | None:
-        from pwa.db import get_store
-
-        place = get_store().location(location_id)
-        return place["name"] if place else None
-
-
-def reader() -> PageReader:
-    """The page's reader: its language and translations."""
-    return PageReader(get_locale(), gettext)
 
 
 def dutch_reader() -> PageReader:
@@ -202,10 +215,16 @@ def plural_text(singular: str, plural: str, number: float | int | Decimal,
     gettext's plural formula only takes whole numbers, so a sample whole number of
     the same CLDR category stands in for the real one.
     """
-    locale = get_locale()
-    category = locale.plural_form(abs(number))
-    sample = _plural_samples(str(locale)).get(category, int(number))
-    return ngettext(singular, plural, sample, **params)
+    sample = _plural_sample(reader().code, number)
+    return _page_translations().ungettext(singular, plural, sample) % params
+
+
+# Lists of hours say "2 hours" many times, and CLDR's rules take a while to evaluate.
+@lru_cache(maxsize=4096)
+def _plural_sample(locale_code: str, number: float | int | Decimal) -> int:
+    """The whole number of the same CLDR plural category as ``number`` in a locale."""
+    category = Locale.parse(locale_code).plural_form(abs(number))
+    return _plural_samples(locale_code).get(category, int(number))
 
 
 def code_label(kind: str, code: str | None) -> str:
@@ -215,17 +234,25 @@ def code_label(kind: str, code: str | None) -> str:
 
 def language_name(code: str | None) -> str:
     """A language's name in the current locale (``ar`` -> ``Arabisch``)."""
-    return kinds.language_name(code, get_locale())
+    return kinds.language_name(code, page_locale())
 
 
 def country_name(code: str | None) -> str:
     """A country's name in the current locale."""
-    return get_locale().territories.get(code, code) if code else ""
+    return page_locale().territories.get(code, code) if code else ""
 
 
 def choice_label(record_type: str, field_name: str, value: Any) -> str:
-    """The translated label of a stored choice value."""
-    return "" if value is None else shown(record_type, field_name, value) or str(value)
+    """The translated label of a stored choice value (each looked up once per page: a
+    list shows the same few statuses and levels on every entry)."""
+    if value is None:
+        return ""
+    labels = reader().labels
+    key = (record_type, field_name, value if isinstance(value, str) else repr(value))
+    label = labels.get(key)
+    if label is None:
+        label = labels[key] = shown(record_type, field_name, value) or str(value)
+    return label
 
 
 def format_day(value: str | date | None) -> str:
@@ -237,7 +264,7 @@ def format_day(value: str | date | None) -> str:
     if not value:
         return ""
     day = value if isinstance(value, date) else date.fromisoformat(str(value))
-    return _long_day(str(get_locale()), day)
+    return _long_day(reader().code, day)
 
 
 # A list of hours shows the same few days and numbers many times: format each once per
@@ -254,7 +281,12 @@ def _decimal(locale: str, value: float | int) -> str:
 
 def format_month(value: date) -> str:
     """A month and year in the reader's locale ("maart 2026")."""
-    return format_date(value, "LLLL y")
+    return _month(reader().code, value)
+
+
+@lru_cache(maxsize=4096)
+def _month(locale: str, day: date) -> str:
+    return babel_dates.format_date(day, "LLLL y", locale=locale)
 
 
 def format_month_iso(value: str | None) -> str:
@@ -264,7 +296,7 @@ def format_month_iso(value: str | None) -> str:
 
 def format_number(value: float | int | None) -> str:
     """A number the way the reader writes it (1,5 in Dutch, 1.5 in English)."""
-    return "" if value is None else _decimal(str(get_locale()), value)
+    return "" if value is None else _decimal(reader().code, value)
 
 
 def locale_name(code: str) -> str:
@@ -298,9 +330,9 @@ def plural_forms(singular: str, plural: str) -> dict[str, str]:
     ``Intl.PluralRules`` in the browser picks the category; gettext's formula
     picked the form here for a sample number of that category.
     """
-    translations = get_translations()
+    translations = _page_translations()
     return {category: translations.ungettext(singular, plural, n)
-            for category, n in _plural_samples(str(get_locale())).items()}
+            for category, n in _plural_samples(reader().code).items()}
 
 
 # The texts the small JavaScript modules show (static/js/text.js looks them up by msgid).
@@ -322,7 +354,7 @@ _JS_STRINGS: dict[str, dict[str, Any]] = {}
 def js_strings() -> dict[str, Any]:
     """The texts the small JavaScript modules show, in the reader's language (made once
     per language: every signed-in page carries them)."""
-    key = str(get_locale())
+    key = reader().code
     strings = _JS_STRINGS.get(key)
     if strings is None:
         strings = {msgid: gettext(msgid) for msgid in JS_TEXTS}
@@ -336,6 +368,7 @@ def show_page_in(locale: str) -> None:
     """Render the rest of this request in ``locale`` (the talent card, an export: Dutch)."""
     g.force_locale = locale
     g.pop("_translations", None)
+    g.pop("_reader", None)
     g.pop("_side_by_side", None)
     flask_babel.refresh()
 
@@ -344,7 +377,8 @@ def _page_translations():
     """The page's catalog, looked up once per request: a page asks for dozens of texts."""
     translations = g.get("_translations")
     if translations is None:
-        translations = g._translations = get_translations()
+        reader()
+        translations = g._translations
     return translations
 
 
@@ -362,7 +396,7 @@ def init_app(app: Flask) -> None:
         translate=translate, plural_text=plural_text, code_label=code_label,
         options=options, shown=shown,
         language_name=language_name, country_name=country_name, choice_label=choice_label,
-        languages_for_picker=languages_for_picker, get_locale=get_locale,
+        languages_for_picker=languages_for_picker, get_locale=page_locale,
         format_day=format_day, format_month=format_month, format_month_iso=format_month_iso,
         format_number=format_number,
         countries=countries, languages=languages, js_strings=js_strings)

@@ -70,7 +70,10 @@ SECTIONS = {s.slug: s for s in [
 SECTION_OF_TYPE = {s.record_type: s for s in SECTIONS.values()}
 
 
-SECTION_PAGE = 20  # entries a page: what a person takes in on a phone
+# Entries a page: what a person takes in on a phone (each is a card with its buttons,
+# about a third of a small screen), and what a page costs to draw does not grow with
+# the list.
+SECTION_PAGE = 10
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,8 @@ import sqlite_utils
 SCHEMA_VERSION = 5
 
 POSTGRESQL_SCHEMES = ("postgresql://", "postgres://")
+# The sum (in tallies) every record type keeps: its number of live entries.
+ENTRY_COUNT = "count"
 
 
 class StoreError(Exception):
@@ -471,8 +473,9 @@ def _schema(sql: SQLite | PostgreSQL) -> list[str]:
         # One live key per device: a second, racing request for a key is ignored.
         "CREATE UNIQUE INDEX IF NOT EXISTS device_keys_live"
         " ON device_keys (user_id, device_id) WHERE revoked_at IS NULL",
-        # Sums over a person's entries (volunteer hours per month, week and in all),
-        # kept up to date by the write path: exact totals without reading every entry.
+        # Sums over a person's entries (how many of each type; volunteer hours per month,
+        # week and in all), kept up to date by the write path: exact totals without
+        # reading every entry.
         "CREATE TABLE IF NOT EXISTS tallies (person_id TEXT NOT NULL, type TEXT NOT NULL,"
         " period TEXT NOT NULL, amount DOUBLE PRECISION NOT NULL,"
         " verified DOUBLE PRECISION NOT NULL, PRIMARY KEY (person_id, type, period))",
@@ -911,10 +914,11 @@ class Store:
         return [self._record(r) for r in self._rows(sql, params)]
 
     def count_records(self, person_id: str) -> dict[str, int]:
-        """How many live records of each type a person has."""
-        return {r["type"]: r["n"] for r in self._rows(
-            "SELECT type, count(*) AS n FROM records WHERE person_id = ? AND deleted = 0"
-            " GROUP BY type", [person_id])}
+        """How many live records of each type a person has (kept in the sums by the write
+        path, so a long list is not counted on every page)."""
+        return {r["type"]: int(r["amount"]) for r in self._rows(
+            "SELECT type, amount FROM tallies WHERE person_id = ? AND period = ?"
+            " AND amount > 0", [person_id, ENTRY_COUNT])}
 
     def _list_order(self, record_type: str) -> str:
         # Hours newest day first (what a person looks for), others in the order made.

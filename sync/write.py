@@ -22,7 +22,7 @@ from typing import Any
 
 from sync.messages import N_
 from sync.records import RECORD_TYPES, RecordType, ValidationFailed, validate
-from sync.store import Store, utc_now
+from sync.store import ENTRY_COUNT, Store, utc_now
 
 # Singletons get a record id derived from the person, so two phones that each
 # create "basics" offline end up editing the same record instead of two.
@@ -359,14 +359,20 @@ def _write(store: Store, actor: Actor, op: Operation, current: dict | None,
         store.update_record(op.record_id, data=stored, revision=revision,
                             deleted=int(action == "delete"), seq=seq,
                             updated_at=now, updated_by=actor.id)
-    if spec.tally:
-        before = [] if current is None or current["deleted"] else spec.tally(current["data"])
-        after = [] if action == "delete" else spec.tally(data)
-        store.add_to_tallies(op.person_id, op.record_type, _difference(after, before))
+    before = [] if current is None or current["deleted"] else _sums(spec, current["data"])
+    after = [] if action == "delete" else _sums(spec, data)
+    store.add_to_tallies(op.person_id, op.record_type, _difference(after, before))
     columns = spec.account_columns
     if columns and action != "delete":
         store.update_user(op.person_id, **{column: data[name] for name, column in columns.items()})
     return Outcome(status, op.record_id, revision, seq), (None if action == "delete" else data)
+
+
+def _sums(spec: RecordType, data: dict) -> list[tuple[str, float, float]]:
+    """What one live entry adds to its person's sums: (period, amount, verified). Every
+    type counts its entries (a section's pages without counting them), and some keep
+    their own sums (a day's hours)."""
+    return [(ENTRY_COUNT, 1, 0), *(spec.tally(data) if spec.tally else ())]
 
 
 def _difference(after: list[tuple[str, float, float]],
@@ -382,7 +388,8 @@ def _difference(after: list[tuple[str, float, float]],
 
 
 # Bump when a record type's tally changes: the sums are then added up anew.
-TALLY_VERSION = 1
+# 2: every type's entries are counted.
+TALLY_VERSION = 2
 
 
 def ensure_tallies(store: Store) -> None:
@@ -395,11 +402,9 @@ def ensure_tallies(store: Store) -> None:
             return  # another server starting beside this one added them up meanwhile
         store.clear_tallies()
         for spec in RECORD_TYPES.values():
-            if spec.tally is None:
-                continue
             for record in store.all_records(spec.name):
                 store.add_to_tallies(record["person_id"], spec.name,
-                                     _difference(spec.tally(record["data"]), []))
+                                     _difference(_sums(spec, record["data"]), []))
         store.set_stamp("tallies", TALLY_VERSION)
 
 

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from pwa.profile import SECTION_PAGE
 from sync import accounts, protocol
 from sync.write import Actor, new_id
 from tests.conftest import csrf_token
@@ -95,7 +96,7 @@ def test_a_page_of_a_big_profile_is_small_and_runs_as_many_queries(people, page)
 def test_the_hours_page_shows_a_page_of_entries_and_exact_totals(people):
     app, ids, clients = people
     html = clients["big"].get(f"/people/{ids['big']}/volunteering/").get_data(as_text=True)
-    assert html.count('<li class="entry" id="entry-') == 20
-    assert f"1 to 20 of {BIG}" in html
+    assert html.count('<li class="entry" id="entry-') == SECTION_PAGE
+    assert f"1 to {SECTION_PAGE} of {BIG}" in html
     assert f"In all: {BIG * 2:,} hours" in html
     assert re.search(r'rel="next" href="[^"]*page=2"', html)

@@ -12,6 +12,7 @@ from sync.write import (
     NotFound,
     Operation,
     apply,
+    ensure_tallies,
     mark_reviewed,
     new_id,
     resolve,
@@ -91,6 +92,29 @@ def test_put_at_current_revision_brings_a_deleted_record_back(store, people, ent
     assert (outcome.status, outcome.revision) == ("applied", 3)
     assert store.record(entry)["deleted"] is False
     assert store.record(entry)["data"]["hours"] == 4.0
+
+
+def test_entry_counts_follow_creates_deletes_and_returns(store, people, entry):
+    put(store, people.amina, people.amina, "volunteer", hours(day="2026-03-02"))
+    assert store.count_records(people.amina.id) == {"volunteer": 2}
+    delete(store, people.amina, people.amina, "volunteer", entry, 1)
+    delete(store, people.amina, people.amina, "volunteer", entry, 2)  # deleting again
+    assert store.count_records(people.amina.id) == {"volunteer": 1}
+    edit(store, people.amina, entry, 2, {"hours": 4})  # back again
+    edit(store, people.amina, entry, 3, {"hours": 5})  # an edit counts nothing
+    assert store.count_records(people.amina.id) == {"volunteer": 2}
+
+
+def test_sums_of_a_database_kept_before_counts_are_added_up_once(store, people, entry):
+    put(store, people.amina, people.amina, "skill", {"free_text": "Koken", "level": "3",
+                                                      "learned": "work"})
+    kept = store.query("SELECT * FROM tallies ORDER BY 1, 2, 3")
+    # As a database of the version before counts left them: no counts, version 1.
+    store.execute("DELETE FROM tallies WHERE period = 'count'")
+    store.set_stamp("tallies", 1)
+    ensure_tallies(store)
+    assert store.query("SELECT * FROM tallies ORDER BY 1, 2, 3") == kept
+    assert store.count_records(people.amina.id) == {"volunteer": 1, "skill": 1}
 
 
 def test_delete_of_an_already_deleted_record_is_fine(store, people, entry):

@@ -108,8 +108,8 @@ class Model:
 
 def snapshot(store: Store) -> tuple:
     """Everything a replay could possibly change."""
-    return tuple(store.query(f"SELECT * FROM {table} ORDER BY 1")  # noqa: S608
-                 for table in ("records", "history", "operations", "conflicts"))
+    return tuple(store.query(f"SELECT * FROM {table} ORDER BY 1, 2, 3")  # noqa: S608
+                 for table in ("records", "history", "operations", "conflicts", "tallies"))
 
 
 def run(store: Store, script: list) -> None:
@@ -218,6 +218,14 @@ def check_invariants(store: Store, person: Actor, model: Model,
         for h in history:
             assert h["revision"] == last + (h["action"] not in ("conflict", "resolve"))
             last = h["revision"]
+
+    # The kept counts of entries are the live records, type by type (and the
+    # replayed writes below leave them so: the snapshot includes the sums).
+    live: dict[str, int] = {}
+    for record in records.values():
+        if not record["deleted"]:
+            live[record["type"]] = live.get(record["type"], 0) + 1
+    assert store.count_records(person.id) == live
 
     # Conflicts keep the losing change whole: every field its author changed.
     for op, outcome in accepted:
