@@ -52,14 +52,19 @@ def create_app(test_config: dict | None = None) -> Flask:
         # Where Litestream keeps a copy of every change (sync/replica.py); none by default.
         REPLICA=None,
         REPLICA_ENDPOINT=None,
+        # Days between asking for a profile to be deleted and its deletion (sync/erasure.py).
+        ERASURE_GRACE_DAYS=30,
     )
     app.config.from_prefixed_env("TALENTKAART")
     if test_config:
         app.config.update(test_config)
+    grace = app.config["ERASURE_GRACE_DAYS"]
+    if isinstance(grace, bool) or not isinstance(grace, int) or not 0 <= grace <= 365:
+        raise ValueError("TALENTKAART_ERASURE_GRACE_DAYS: a whole number of days, 0 to 365")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
 
-    from pwa import admin, assets, auth, db, hosts, i18n, offline, profile, security, staff
+    from pwa import admin, assets, auth, db, hosts, i18n, offline, privacy, profile, security, staff
 
     hosts.init_app(app)
     db.init_app(app)
@@ -67,6 +72,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Registered first so its after-request hooks run last, on the final body.
     assets.init_app(app)
     security.init_app(app)
-    for blueprint in (auth.bp, profile.bp, staff.bp, admin.bp, offline.bp):
+    for blueprint in (auth.bp, profile.bp, staff.bp, admin.bp, offline.bp, privacy.bp):
         app.register_blueprint(blueprint)
     return app

@@ -9,6 +9,7 @@ web pages. It is a Flask command group, so ``talentkaart routes`` and
 from __future__ import annotations
 
 import sys
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,11 +19,12 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from pwa import create_app, hosts
 from pwa.db import replication
-from sync import accounts, backups, places, transfer
+from sync import accounts, backups, erasure, places, transfer
 from sync.demo import load_demo
 from sync.messages import in_english
 from sync.replica import ReplicaError
 from sync.store import Store, StoreError, is_postgresql, open_store, shown
+from sync.write import Actor
 
 
 class PublicUrl(click.ParamType):
@@ -106,16 +108,78 @@ def serve(host: str, port: int, threads: int, queue: int, connections: int,
             _stop(str(error))
         click.echo(f"Every change is copied to {replica.replica_url} (Litestream; log in "
                    f"{replica.log_path})")
+    # Deletions whose grace period is over are carried out now and every hour after.
+    erasing = _erase_hourly(app.config["DATABASE"])
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"Talentkaart runs at http://{shown}:{port}/ (press Ctrl+C to stop)")
     try:
         serve_app(app, host=host, port=port, threads=threads, queue=queue,
                   connections=connections)
     finally:
+        erasing.set()
         if replica is not None:
             replica.stop()  # after the last request: it sends what is left first
         if lock is not None:
             lock.release()
+
+
+ERASE_EVERY_SECONDS = 3600
+
+
+def _erase_hourly(database: str) -> threading.Event:
+    """Carry out due deletions now and then every hour, in a thread of their own, until
+    the returned event is set. With several servers each does it; it is the same work."""
+    stopped = threading.Event()
+
+    def run() -> None:
+        while True:
+            store = Store(database)
+            try:
+                for person_id in erasure.erase_due(store):
+                    click.echo(f"Deleted the profile {person_id}, as asked.", err=True)
+            except Exception as error:  # noqa: BLE001 (keep serving; try again in an hour)
+                click.echo(f"Deleting due profiles failed, will try again: {error}", err=True)
+            finally:
+                store.close()
+            if stopped.wait(ERASE_EVERY_SECONDS):
+                return
+
+    threading.Thread(target=run, name="erase-due", daemon=True).start()
+    return stopped
+
+
+@cli.command("ask-erasure")
+@click.argument("username")
+@click.option("--reason", required=True, help="Why: the person reads it, and can stop it.")
+def ask_erasure(username: str, reason: str) -> None:
+    """Ask for a refugee's profile to be deleted after the grace period, as an
+    administrator (the person sees the reason and can stop it)."""
+    store = _store()
+    try:
+        person = store.user_by_username(accounts.normalise_username(username))
+        if person is None or person["role"] != "refugee":
+            _stop(f"no refugee account is called {username!r}")
+        admin = Actor("command line", "admin")
+        asked = erasure.ask(store, admin, person["id"], reason=reason,
+                            grace_days=current_app.config["ERASURE_GRACE_DAYS"])
+    except erasure.ErasureRefused as refused:
+        _stop(in_english((refused.message, refused.params)))
+    finally:
+        store.close()
+    click.echo(f"The profile of {username} will be deleted on {asked['due_on']}, "
+               "unless it is stopped.")
+
+
+@cli.command("erase-due")
+def erase_due() -> None:
+    """Delete now the profiles whose deletion was asked for and whose grace period is over
+    (talentkaart serve also does it every hour)."""
+    store = _store()
+    try:
+        erased = erasure.erase_due(store)
+    finally:
+        store.close()
+    click.echo(f"{len(erased)} profile(s) deleted.")
 
 
 def _serving_lock(database: str) -> backups.ServingLock | None:

@@ -30,7 +30,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from pwa import ROOT
+from pwa import ROOT, privacy
 from pwa.auth import home_for
 from pwa.db import get_store
 from pwa.hosts import public_origin
@@ -43,10 +43,10 @@ from pwa.security import (
     login_required,
     person_or_404,
 )
-from sync import device_keys, protocol
+from sync import device_keys, erasure, protocol
 from sync.messages import N_
 from sync.records import RECORD_TYPES
-from sync.write import BadOperation, NotFound, can_see
+from sync.write import BadOperation, NotFound, can_see, is_uuid
 
 bp = Blueprint("offline", __name__)
 
@@ -158,11 +158,31 @@ def pull():
                                 int(since))
     except (NotFound, BadOperation):
         return _json_error(404, _("This page does not exist, or you are not allowed to see it."))
+    if changes["records"]:
+        privacy.note_views([request.args["person"]], "sync")
     return jsonify(changes)
 
 
-def pack_urls(person_id: str) -> list[str]:
-    """The pages of a person's profile the service worker keeps offline: the same few
+# A phone asks about the few people whose changes or entries it keeps.
+ERASED_ASKED_AT_MOST = 20
+
+
+@bp.get("/sync/erased")
+def erased():
+    """Which of the people this phone keeps something of had their profile deleted: it
+    then forgets everything of theirs (static/js/erased.js). Asked signed out too (a
+    deletion ends every session); an id is random, so the answer tells nothing else."""
+    if request.headers.get(SYNC_HEADER) != "1":
+        return _json_error(400, _("The request was not valid."))
+    asked = request.args.getlist("user")
+    if not 1 <= len(asked) <= ERASED_ASKED_AT_MOST or not all(map(is_uuid, asked)):
+        return _json_error(400, _("The request was not valid."))
+    return jsonify({"erased": erasure.was_erased(get_store(), asked)})
+
+
+def pack_urls(person_id: str, viewer_id: str) -> list[str]:
+    """The pages of a person's profile the service worker of ``viewer_id`` keeps offline
+    (the person's own phone, or a volunteer's): the same few
     pages however many entries there are. Entries travel as data (/sync/pull), and the
     forms page holds an empty form of each kind, for adding and changing them."""
     from pwa.profile import SECTIONS
@@ -172,7 +192,10 @@ def pack_urls(person_id: str) -> list[str]:
             *(url_for("profile.section", person_id=person_id, slug=section.slug)
               for section in SECTIONS.values() if section.in_overview and section.slug != "basics"),
             url_for("offline.forms", person_id=person_id),
-            url_for("offline.outbox"), url_for("offline.offline_page")]
+            url_for("offline.outbox"), url_for("offline.offline_page"),
+            # Who can see the profile and who looked: the person's own page only.
+            *([url_for("privacy.overview", person_id=person_id)]
+              if viewer_id == person_id else [])]
 
 
 def pack_stamp() -> str:
@@ -191,11 +214,13 @@ def pack_stamp() -> str:
     return g.pack_stamp
 
 
-# The kept pages (pack_urls) by endpoint, and whether they show the person's entries:
-# then their ETag follows the person's last change, and today's date (the work advice
-# and hour totals change with it).
+# The kept pages (pack_urls) by endpoint, and what their ETag follows besides the
+# pack's stamp: True, the person's entries (their last change, and today's date: the
+# work advice and hour totals change with it); a function of the person, what that says
+# the page shows; False, nothing more.
 KEPT_PAGES = {"profile.overview": True, "profile.basics": True, "profile.section": True,
-              "offline.forms": False, "offline.outbox": False, "offline.offline_page": False}
+              "offline.forms": False, "offline.outbox": False, "offline.offline_page": False,
+              "privacy.overview": privacy.shown_depends_on}
 
 
 def kept_page_tag(endpoint: str, view_args: dict, query: bytes = b"") -> str | None:
@@ -211,9 +236,13 @@ def kept_page_tag(endpoint: str, view_args: dict, query: bytes = b"") -> str | N
         # Who may no longer see the person gets the page's own answer (a 404), never a 304.
         if not can_see(store, current_actor(), person_id):
             return None
+        if callable(shows_entries):
+            depends_on += shows_entries(person_id)
         # The forms page shows whose profile it is to a volunteer, never entries.
-        if shows_entries or person_id != g.user["id"]:
+        elif shows_entries or person_id != g.user["id"]:
             depends_on += [str(last_change(person_id)), date.today().isoformat()]
+            if person_id == g.user["id"]:  # the notice of a deletion asked for
+                depends_on.append(repr(privacy.erasure_notice(person_id)))
     return page_tag(endpoint, view_args, query, depends_on)
 
 
@@ -238,7 +267,7 @@ def unchanged_kept_page():
     if tag is None:
         return None
     person_id = (request.view_args or {}).get("person_id")
-    if KEPT_PAGES[request.endpoint] and person_id:
+    if KEPT_PAGES[request.endpoint] is True and person_id:
         g.page_seq = last_change(person_id)
     return not_modified(tag)
 
@@ -261,7 +290,7 @@ def pack():
         return refused
     person_id = request.args.get("person", "")
     person_or_404(person_id)
-    urls = pack_urls(person_id)
+    urls = pack_urls(person_id, g.user["id"])
     adapter = current_app.url_map.bind("")
     # Each page's tag, as the page would answer: the worker asks only for pages whose
     # kept copy has another one, so a refresh with nothing changed is this answer alone.

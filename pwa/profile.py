@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from pwa.db import get_store
 from pwa.i18n import plural_forms, translate
 from pwa.paging import Page, requested_page
+from pwa.privacy import erasure_notice
 from pwa.security import (
     current_actor,
     is_fragment_request,
@@ -234,7 +235,9 @@ def overview(person_id: str):
     return render_template("profile/overview.html", person=person,
                            counts=store.count_records(person_id),
                            sections=[s for s in SECTIONS.values() if s.in_overview],
-                           basics=basics, advice=advice_for(basics))
+                           basics=basics, advice=advice_for(basics),
+                           erasure=erasure_notice(person_id)
+                           if g.user["id"] == person_id else None)
 
 
 @bp.route("/basics", methods=["GET", "POST"])

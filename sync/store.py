@@ -128,6 +128,9 @@ class SQLite(_Words):
         conn.execute("PRAGMA busy_timeout = 10000")
         # FULL: an acknowledged write survives a power cut, not only a crash.
         conn.execute("PRAGMA synchronous = FULL")
+        # What is deleted is overwritten, not left in free pages: a deleted profile must
+        # not be readable in the file (sync/erasure.py).
+        conn.execute("PRAGMA secure_delete = ON")
 
     # -- the connection ----------------------------------------------------------
 
@@ -185,6 +188,11 @@ class SQLite(_Words):
             yield statements
         finally:
             self.conn.set_trace_callback(None)
+
+    def forget_deleted(self, tables: tuple[str, ...]) -> None:
+        # The log's copies of the pages from before the deletion go into the file (which
+        # overwrote what was deleted) and the log is emptied.
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def explain(self, sql: str, params: Any = ()) -> list[str]:
         return [row[-1] for row in self.conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
@@ -347,6 +355,12 @@ class PostgreSQL(_Words):
         finally:
             self._trace = None
 
+    def forget_deleted(self, tables: tuple[str, ...]) -> None:
+        # Removed rows stay in the table's pages until VACUUM frees their space for
+        # reuse (it runs outside a transaction: the connection is in autocommit).
+        for table in tables:
+            self.conn.execute(f"VACUUM {table}")
+
     def explain(self, sql: str, params: Any = ()) -> list[str]:
         # With a handful of rows a sequential scan is cheapest; forbid it to learn
         # whether an index could serve the query once the tables are big.
@@ -479,6 +493,20 @@ def _schema(sql: SQLite | PostgreSQL) -> list[str]:
         "CREATE TABLE IF NOT EXISTS tallies (person_id TEXT NOT NULL, type TEXT NOT NULL,"
         " period TEXT NOT NULL, amount DOUBLE PRECISION NOT NULL,"
         " verified DOUBLE PRECISION NOT NULL, PRIMARY KEY (person_id, type, period))",
+        # Who looked at a person's profile: one row per viewer, kind of view and day
+        # (times counts them), kept as long as the profile. Nobody edits it.
+        "CREATE TABLE IF NOT EXISTS profile_views (person_id TEXT NOT NULL,"
+        " day TEXT NOT NULL, viewer_id TEXT NOT NULL, viewer_role TEXT NOT NULL,"
+        " what TEXT NOT NULL, times INTEGER NOT NULL, first_at TEXT NOT NULL,"
+        " last_at TEXT NOT NULL, PRIMARY KEY (person_id, day, viewer_id, what))",
+        # Profiles asked to be deleted, and deleted: the dates and who asked, never
+        # what the profile held (sync/erasure.py); the reason goes with the profile.
+        "CREATE TABLE IF NOT EXISTS erasures (person_id TEXT PRIMARY KEY,"
+        " asked_at TEXT NOT NULL, asked_by TEXT NOT NULL, asked_role TEXT NOT NULL,"
+        " reason TEXT, due_on TEXT NOT NULL, stopped_at TEXT, stopped_by TEXT,"
+        " erased_at TEXT)",
+        "CREATE INDEX IF NOT EXISTS idx_erasures_due_on ON erasures (due_on)",
+        "CREATE INDEX IF NOT EXISTS idx_operations_person_id ON operations (person_id)",
         # Version numbers of what many pages show besides the person's own entries
         # (places, staff names, work rules): a page's ETag includes "site", so a kept
         # page is refreshed when an admin changes one, without reading them all.
@@ -997,6 +1025,120 @@ class Store:
             row = self._row("SELECT max(seq) AS s FROM history")
         return row["s"] or 0
 
+    def history_of_person(self, person_id: str, *, after: int = 0,
+                          limit: int = 500) -> list[dict]:
+        """A batch of every change of a person's records, in the order made (from change
+        number ``after``): an export reads a long history a batch at a time."""
+        rows = self._rows("SELECT * FROM history WHERE person_id = ? AND seq > ?"
+                          " ORDER BY seq LIMIT ?", [person_id, after, limit])
+        for row in rows:
+            row["data"] = _loads(row["data"])
+            row["changed"] = _loads(row["changed"])
+        return rows
+
+    # -- who looked at a profile ----------------------------------------------
+
+    def note_views(self, views: list[tuple[str, str, str, str]], at: str) -> None:
+        """Count views (person, viewer, viewer's role, what) at time ``at``: one row per
+        person, day, viewer and kind of view, in one statement."""
+        if not views:
+            return
+        rows = ", ".join("(?, ?, ?, ?, ?, 1, ?, ?)" for _ in views)
+        self._run(
+            "INSERT INTO profile_views (person_id, day, viewer_id, viewer_role, what, times,"  # noqa: S608
+            f" first_at, last_at) VALUES {rows} ON CONFLICT (person_id, day, viewer_id, what)"
+            " DO UPDATE SET times = profile_views.times + 1, last_at = excluded.last_at,"
+            " viewer_role = excluded.viewer_role",
+            [value for person_id, viewer_id, role, what in dict.fromkeys(views)
+             for value in (person_id, at[:10], viewer_id, role, what, at, at)])
+
+    def views_of(self, person_id: str, *, limit: int = 10, offset: int = 0) -> list[dict]:
+        """Who looked at a person's profile, newest first, with the viewer's name now."""
+        return self._rows(
+            "SELECT v.*, u.display_name FROM profile_views v LEFT JOIN users u"
+            " ON u.id = v.viewer_id WHERE v.person_id = ?"
+            " ORDER BY v.day DESC, v.last_at DESC, v.viewer_id, v.what LIMIT ? OFFSET ?",
+            [person_id, limit, offset])
+
+    def views_mark(self, person_id: str) -> tuple[int, int]:
+        """(rows, views) of a person's log: a page showing it changes when these do."""
+        row = self._row("SELECT count(*) AS n, coalesce(sum(times), 0) AS t"
+                        " FROM profile_views WHERE person_id = ?", [person_id])
+        return int(row["n"]), int(row["t"])
+
+    def all_views_of(self, person_id: str) -> list[dict]:
+        """The whole log of a person, oldest first (their data export)."""
+        return self._rows(
+            "SELECT v.*, u.display_name FROM profile_views v LEFT JOIN users u"
+            " ON u.id = v.viewer_id WHERE v.person_id = ? ORDER BY v.day, v.first_at",
+            [person_id])
+
+    def staff_at(self, location_id: str) -> list[dict]:
+        """The active volunteers and coaches of a place, by name."""
+        return self._rows(
+            "SELECT u.id, u.display_name, u.role FROM users u JOIN staff_locations s"  # noqa: S608
+            " ON s.user_id = u.id WHERE s.location_id = ? AND u.active = 1"
+            f" ORDER BY u.role, {self.sql.nocase('u.display_name')}", [location_id])
+
+    # -- erasure -----------------------------------------------------------------
+
+    def ask_erasure(self, request: dict) -> None:
+        """Note that a profile is to be deleted (replacing a request that was stopped)."""
+        with self._atomic():
+            self._run("DELETE FROM erasures WHERE person_id = ? AND stopped_at IS NOT NULL",
+                      [request["person_id"]])
+            self._insert("erasures", request)
+
+    def pending_erasure(self, person_id: str) -> dict | None:
+        """The deletion of a profile asked for and neither stopped nor carried out."""
+        return self._row("SELECT * FROM erasures WHERE person_id = ? AND stopped_at IS NULL"
+                         " AND erased_at IS NULL", [person_id])
+
+    def stop_erasure(self, person_id: str, by: str, at: str) -> None:
+        self._run("UPDATE erasures SET stopped_at = ?, stopped_by = ? WHERE person_id = ?"
+                  " AND stopped_at IS NULL AND erased_at IS NULL", [at, by, person_id])
+
+    def erasures_due(self, day: str) -> list[dict]:
+        """Deletions whose grace period ended by ``day``, not stopped or done yet."""
+        return self._rows("SELECT * FROM erasures WHERE due_on <= ? AND stopped_at IS NULL"
+                          " AND erased_at IS NULL ORDER BY due_on", [day])
+
+    def erased_among(self, user_ids: list[str]) -> list[str]:
+        """Which of ``user_ids`` had their profile deleted."""
+        if not user_ids:
+            return []
+        marks = ",".join("?" for _ in user_ids)
+        return [r["person_id"] for r in self._rows(
+            f"SELECT person_id FROM erasures WHERE person_id IN ({marks})"  # noqa: S608
+            " AND erased_at IS NOT NULL", list(user_ids))]
+
+    # Everything that is about one person, table by its column naming them; the account
+    # last (the others refer to it).
+    _PERSONAL = (("records", "person_id"), ("history", "person_id"),
+                 ("operations", "person_id"), ("conflicts", "person_id"),
+                 ("reviews", "person_id"), ("tallies", "person_id"),
+                 ("profile_views", "person_id"), ("sessions", "user_id"),
+                 ("device_keys", "user_id"), ("handover_codes", "user_id"),
+                 ("users", "id"))
+
+    def erase_person(self, person_id: str, at: str) -> None:
+        """Remove everything about a person in one transaction, and note that it was done
+        (without the reason, which may say something about them)."""
+        with self.transaction():
+            for table, column in self._PERSONAL:
+                self._run(f"DELETE FROM {table} WHERE {column} = ?", [person_id])  # noqa: S608
+            self._run("UPDATE erasures SET erased_at = ?, reason = NULL WHERE person_id = ?",
+                      [at, person_id])
+
+    def forget_erased_pages(self) -> None:
+        """After an erasure: leave no copy of what was removed in the database's files.
+
+        SQLite overwrites what is deleted (``secure_delete``, on every connection), and the
+        write-ahead log still holding the old pages is copied into the file and emptied.
+        PostgreSQL's VACUUM makes the removed rows' space free for reuse.
+        """
+        self.sql.forget_deleted(("records", "history", "operations", "conflicts", "users"))
+
     def volunteer_hours_on(self, person_id: str, day: str, exclude_id: str) -> float:
         """Hours a person already recorded on ``day``, other than one record."""
         row = self._row(
@@ -1093,6 +1235,14 @@ class Store:
             sql += " AND record_id = ?"
             params.append(record_id)
         rows = self._rows(sql + " ORDER BY created_at", params)
+        for row in rows:
+            row["proposed"] = _loads(row["proposed"])
+        return rows
+
+    def conflicts_of(self, person_id: str) -> list[dict]:
+        """Every conflict of a person, settled ones too, oldest first."""
+        rows = self._rows("SELECT * FROM conflicts WHERE person_id = ? ORDER BY created_at, id",
+                          [person_id])
         for row in rows:
             row["proposed"] = _loads(row["proposed"])
         return rows

@@ -21,7 +21,8 @@ from sync.write import Actor, new_id
 
 # Tables that grow with the people served; a scan of anything else is fine.
 BIG = {"users", "records", "history", "operations", "conflicts", "sessions", "reviews",
-       "signin_failures", "handover_codes", "device_keys", "staff_locations"}
+       "signin_failures", "handover_codes", "device_keys", "staff_locations", "tallies",
+       "profile_views"}
 
 
 @pytest.fixture
@@ -75,6 +76,10 @@ HOT = {
     "hours CSV of a place for a month": lambda s, p, c: s.volunteer_hours_at(
         "here", "2026-01-01", "2026-01-31"),
     "a record and its history": lambda s, p, c: (s.record(new_id()), s.history(new_id())),
+    "a section's count": lambda s, p, c: s.count_records(p),
+    "the log, a page": lambda s, p, c: (s.views_of(p, limit=10), s.views_mark(p)),
+    "who works at the place": lambda s, p, c: s.staff_at("here"),
+    "an export's history": lambda s, p, c: s.history_of_person(p, after=3),
 }
 
 

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from pwa.db import get_store
 from pwa.i18n import choice_label, show_page_in, translate
+from pwa.privacy import note_views
 from pwa.security import login_required
 from pwa.staff import bp
 from pwa.staff.caseload import my_locations
@@ -77,6 +78,8 @@ def hours_csv(location_id: str):
             data.get("activity"), format_decimal(data.get("hours") or 0),
             choice_label("volunteer", "status", data.get("status") or "self_reported"),
             data.get("status_reason"))])
+    # Everyone in the file sees in their log that their hours were downloaded.
+    note_views(list(dict.fromkeys(rec["person_id"] for rec in records)), "export")
     filename = f"vrijwilligersuren-{start.isoformat()}-{end.isoformat()}.csv"
     # The BOM tells Excel the file is UTF-8, so names in Arabic or Tigrinya survive.
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",

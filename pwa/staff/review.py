@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from pwa.db import get_store
-from pwa.i18n import translate
+from pwa.i18n import format_day, translate
 from pwa.offline import last_change
 from pwa.paging import requested_page
+from pwa.privacy import erasure_notice
 from pwa.profile import SECTIONS, hours_totals_of, with_context
 from pwa.security import current_actor, login_required, person_or_404
 from pwa.staff import bp
 from pwa.staff.entries import entry_rows, review_marks, written_in
+from sync import erasure
 from sync.records import RECORD_TYPES, ValidationFailed
 from sync.write import Operation, apply, mark_reviewed, new_id, singleton_id
 
@@ -79,7 +81,8 @@ def _review_context(person: dict) -> dict:
             "basics": basics, "steps": steps, "written_in": written_in(person),
             "totals": hours_totals_of(person_id),
             "entry_rows": entry_rows, "new_op_id": new_id, "parse_time": datetime.fromisoformat,
-            "sessions": store.session_count(person_id)}
+            "sessions": store.session_count(person_id),
+            "erasure": erasure_notice(person_id)}
 
 
 def _render_review(person: dict, errors: dict | None = None, values: dict | None = None,
@@ -207,3 +210,36 @@ def reviewed(person_id: str):
     mark_reviewed(get_store(), current_actor(), person_id)
     flash(_("Marked as reviewed."), "success")
     return redirect(url_for("staff.caseload"), 303)
+
+
+@bp.post("/people/<person_id>/erasure")
+@login_required("coach")
+def ask_erasure(person_id: str):
+    """Ask for the person's profile to be deleted, with a reason the person reads; they
+    can stop it within the grace period."""
+    person = person_or_404(person_id)
+    reason = request.form.get("reason", "")
+    try:
+        asked = erasure.ask(get_store(), current_actor(), person_id, reason=reason,
+                            grace_days=current_app.config["ERASURE_GRACE_DAYS"])
+    except erasure.ErasureRefused as refused:
+        return _render_review(person, errors={"erasure": {"reason": translate(
+            (refused.message, refused.params))}}, values={"erasure": {"reason": reason}},
+            status=422)
+    flash(_("The profile will be deleted on %(date)s. %(name)s sees why, and can stop it.",
+            date=format_day(asked["due_on"]), name=person["display_name"]), "success")
+    return redirect(url_for("staff.review", person_id=person_id, _anchor="erasure-title"), 303)
+
+
+@bp.post("/people/<person_id>/erasure/stop")
+@login_required("coach")
+def stop_erasure(person_id: str):
+    """Stop a deletion that was asked for."""
+    person_or_404(person_id)
+    try:
+        erasure.stop(get_store(), current_actor(), person_id)
+    except erasure.ErasureRefused as refused:
+        flash(translate((refused.message, refused.params)), "error")
+    else:
+        flash(_("The profile will not be deleted."), "success")
+    return redirect(url_for("staff.review", person_id=person_id, _anchor="erasure-title"), 303)

@@ -23,6 +23,12 @@ def talent_card(person_id: str):
     """A one-page summary for employers and municipalities, always in Dutch."""
     person = person_or_404(person_id)
     show_page_in("nl")
+    return render_template("staff/talent_card.html", **talent_card_context(person))
+
+
+def talent_card_context(person: dict) -> dict:
+    """What the talent card of ``person`` shows, in the page's language."""
+    person_id = person["id"]
     profile = load_profile(person_id)
     by_type = profile["by_type"]
     basics = next(iter(by_type["basics"]), None)
@@ -36,8 +42,8 @@ def talent_card(person_id: str):
         steps.setdefault(step["data"]["goal_id"], []).append(step)
     goals = [goal for goal in by_type["goal"] if goal["data"].get("status") != "stopped"]
     location = get_store().location(person["location_id"]) if person["location_id"] else None
-    return render_template(
-        "staff/talent_card.html", person=person, basics=basics, location=location,
+    return dict(
+        person=person, basics=basics, location=location,
         advice=advice_for(basics) if basics else None, ambitions=by_type["ambition"], skills=skills,
         languages=languages, education=by_type["education"], work=by_type["work"],
         goals=goals, steps=steps, totals=hours_totals_of(person_id),

@@ -97,12 +97,14 @@ def overview_path(person_id: str) -> str:
 
 
 def profile_paths(person_id: str) -> list[str]:
-    """The pages of a profile the offline pack keeps: overview, basics, every section's
-    list, the forms page (an empty form of each kind), the outbox and the offline page.
-    The same pages for every profile: entries are kept as data, not as pages."""
+    """The pages of a profile its owner's phone keeps: overview, basics, every section's
+    list, the forms page (an empty form of each kind), the outbox, the offline page and
+    the privacy page. The same pages for every profile: entries are kept as data, not
+    as pages."""
     return ([overview_path(person_id), f"/people/{person_id}/basics"]
             + [f"/people/{person_id}/{slug}/" for slug in SECTION_SLUGS]
-            + [f"/people/{person_id}/forms", "/outbox", "/offline"])
+            + [f"/people/{person_id}/forms", "/outbox", "/offline",
+               f"/people/{person_id}/privacy"])
 
 
 def wait_until(page: Page, predicate: str, arg=None, *, timeout: float = 20_000,

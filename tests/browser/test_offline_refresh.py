@@ -137,7 +137,7 @@ def test_an_unchanged_pack_is_refreshed_without_asking_for_a_page_and_still_open
     pid = amina["id"]
     page = ready(phone, base, amina)
     with live_app.test_request_context():
-        pack = pack_urls(pid)
+        pack = pack_urls(pid, pid)
     recorder = Recorder(live_app.wsgi_app)
     live_app.wsgi_app = recorder
 
