@@ -91,7 +91,15 @@ def shown_depends_on(person_id: str) -> list[str]:
 
 
 def erasure_notice(person_id: str) -> dict | None:
-    """The deletion of the person's profile that was asked for, with who asked, or None."""
+    """The deletion of the person's profile that was asked for, with who asked, or None
+    (looked up once per request: a kept page's tag and the page both ask)."""
+    notices = g.setdefault("erasure_notices", {})
+    if person_id not in notices:
+        notices[person_id] = _erasure_notice(person_id)
+    return notices[person_id]
+
+
+def _erasure_notice(person_id: str) -> dict | None:
     store = get_store()
     asked = erasure.pending(store, person_id)
     if asked is None:
