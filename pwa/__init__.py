@@ -54,6 +54,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         REPLICA_ENDPOINT=None,
         # Days between asking for a profile to be deleted and its deletion (sync/erasure.py).
         ERASURE_GRACE_DAYS=30,
+        # Who answers questions about people's data (an e-mail address or phone number),
+        # shown on the privacy page (/privacy); none by default.
+        PRIVACY_CONTACT=None,
     )
     app.config.from_prefixed_env("TALENTKAART")
     if test_config:

@@ -126,6 +126,13 @@ def _render_overview(person: dict, errors: dict | None = None, status: int = 200
         grace_days=current_app.config["ERASURE_GRACE_DAYS"]), status
 
 
+@bp.get("/privacy")
+def explained():
+    """What Talentkaart keeps, why, who sees it and for how long, in plain words; for
+    everyone, signed in or not."""
+    return render_template("privacy/explained.html")
+
+
 @bp.get("/people/<person_id>/privacy")
 @login_required("refugee")
 def overview(person_id: str):

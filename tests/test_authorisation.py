@@ -133,6 +133,7 @@ EXPECTED: dict[str, dict[str, dict]] = {
                                   volunteer_here=400, volunteer_elsewhere=400)},
     "offline.forms": {"GET": profile_change(200)},
     # The person's own: who can see the profile, who looked, their data to download.
+    "privacy.explained": {"GET": every(200)},
     "privacy.overview": {"GET": own_profile(200)},
     "privacy.my_data": {"GET": own_profile(200)},
     # Asking for the profile to be deleted (the PIN confirms: the empty body is a 422),

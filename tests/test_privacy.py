@@ -287,3 +287,33 @@ def test_nobody_else_downloads_her_data(store, people, make_user, login, app):
     assert browser.get(f"/people/{amina['id']}/privacy/my-data.zip").status_code == 404
     assert browser.get(f"/people/{amina['id']}/privacy").status_code == 404
     assert log_of(store, amina) == []
+
+
+def test_the_plain_words_privacy_page_is_for_everyone(app):
+    anonymous = app.test_client()
+    anonymous.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    response = anonymous.get("/privacy")
+    assert response.status_code == 200
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+    assert "Who sees it" in text and "everything is removed after 30 days" in text
+    assert "Ask the organisation" not in text  # no contact configured
+    # Every page links to it, the sign-in page too.
+    assert 'href="/privacy"' in anonymous.get("/sign-in").get_data(as_text=True)
+
+
+def test_the_privacy_page_names_the_contact_and_the_grace_period(app):
+    app.config.update(PRIVACY_CONTACT="privacy@example.org", ERASURE_GRACE_DAYS=14)
+    browser = app.test_client()
+    browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    text = browser.get("/privacy").get_data(as_text=True)
+    assert '<bdi dir="ltr">privacy@example.org</bdi>' in text
+    assert "everything is removed after 14 days" in text
+
+
+@pytest.mark.parametrize("locale", ["ar", "ti", "uk", "nl"])
+def test_the_privacy_page_is_translated(app, locale):
+    browser = app.test_client()
+    browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = locale
+    html = browser.get("/privacy").get_data(as_text=True)
+    assert f'lang="{locale}"' in html
+    assert "Who sees it" not in html and "Autoriteit Persoonsgegevens" in html
