@@ -241,8 +241,8 @@ def kept_page_tag(endpoint: str, view_args: dict, query: bytes = b"") -> str | N
         # The forms page shows whose profile it is to a volunteer, never entries.
         elif shows_entries or person_id != g.user["id"]:
             depends_on += [str(last_change(person_id)), date.today().isoformat()]
-            if person_id == g.user["id"]:  # the notice of a deletion asked for
-                depends_on.append(repr(privacy.erasure_notice(person_id)))
+            if person_id == g.user["id"]:  # a deletion or a move waiting for an answer
+                depends_on.append(repr(privacy.notices(person_id)))
     return page_tag(endpoint, view_args, query, depends_on)
 
 

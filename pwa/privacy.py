@@ -33,7 +33,7 @@ from pwa.db import get_store
 from pwa.i18n import DEFAULT_LOCALE, dutch_reader, format_day, show_page_in, translate
 from pwa.paging import requested_page
 from pwa.security import current_actor, login_required, person_or_404
-from sync import accounts, erasure, export
+from sync import accounts, erasure, export, moves
 from sync.messages import N_
 from sync.store import utc_now
 
@@ -87,16 +87,23 @@ def shown_depends_on(person_id: str) -> list[str]:
     staff = store.staff_at(person["location_id"]) if person and person["location_id"] else []
     return [repr(store.views_mark(person_id)),
             repr([(s["id"], s["role"], s["display_name"]) for s in staff]),
-            repr(erasure_notice(person_id))]
+            repr(notices(person_id))]
+
+
+def notices(person_id: str) -> dict:
+    """What waits for the person's answer: a deletion asked for (``erasure``) and a move
+    proposed (``move``), each None when there is none. Looked up once per request: a
+    kept page's tag and the page both ask."""
+    found = g.setdefault("privacy_notices", {})
+    if person_id not in found:
+        found[person_id] = {"erasure": _erasure_notice(person_id),
+                            "move": get_store().pending_move(person_id)}
+    return found[person_id]
 
 
 def erasure_notice(person_id: str) -> dict | None:
-    """The deletion of the person's profile that was asked for, with who asked, or None
-    (looked up once per request: a kept page's tag and the page both ask)."""
-    notices = g.setdefault("erasure_notices", {})
-    if person_id not in notices:
-        notices[person_id] = _erasure_notice(person_id)
-    return notices[person_id]
+    """The deletion of the person's profile that was asked for, with who asked, or None."""
+    return notices(person_id)["erasure"]
 
 
 def _erasure_notice(person_id: str) -> dict | None:
@@ -122,7 +129,8 @@ def _render_overview(person: dict, errors: dict | None = None, status: int = 200
         volunteers=[s for s in staff if s["role"] == "volunteer"],
         views=store.views_of(person_id, limit=page.size, offset=page.offset), page=page,
         view_texts=VIEW_TEXTS, role_texts=ROLE_TEXTS, errors=errors or {},
-        erasure=erasure_notice(person_id),
+        erasure=erasure_notice(person_id), move=notices(person_id)["move"],
+        moves=[m for m in store.moves_of(person_id) if m["answer"] == "moved"],
         grace_days=current_app.config["ERASURE_GRACE_DAYS"]), status
 
 
@@ -157,6 +165,25 @@ def delete_profile(person_id: str):
     flash(_("Your profile will be deleted on %(date)s. Until then you can stop it here.",
             date=format_day(asked["due_on"])), "success")
     return redirect(url_for("privacy.overview", person_id=person_id, _anchor="delete"), 303)
+
+
+@bp.post("/people/<person_id>/privacy/move")
+@login_required("refugee")
+def answer_move(person_id: str):
+    """The person moves their profile to the place a coach proposed, or stays."""
+    person = person_or_404(person_id)
+    choice = request.form.get("answer", "")
+    if choice not in ("move", "stay"):
+        return _render_overview(person, {"__all__": _("The request was not valid.")}, 422)
+    try:
+        proposal = moves.answer(get_store(), current_actor(), person_id, move=choice == "move")
+    except moves.MoveRefused as refused:
+        return _render_overview(person, {"__all__": _(refused.message)}, 422)
+    if choice == "move":
+        flash(_("Your profile moved to %(place)s.", place=proposal["to_name"]), "success")
+    else:
+        flash(_("Your profile stays at %(place)s.", place=proposal["from_name"]), "success")
+    return redirect(url_for("privacy.overview", person_id=person_id), 303)
 
 
 @bp.post("/people/<person_id>/privacy/keep")

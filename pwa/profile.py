@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from pwa.db import get_store
 from pwa.i18n import plural_forms, translate
 from pwa.paging import Page, requested_page
-from pwa.privacy import erasure_notice
+from pwa.privacy import notices
 from pwa.security import (
     current_actor,
     is_fragment_request,
@@ -236,8 +236,8 @@ def overview(person_id: str):
                            counts=store.count_records(person_id),
                            sections=[s for s in SECTIONS.values() if s.in_overview],
                            basics=basics, advice=advice_for(basics),
-                           erasure=erasure_notice(person_id)
-                           if g.user["id"] == person_id else None)
+                           **(notices(person_id) if g.user["id"] == person_id
+                              else {"erasure": None, "move": None}))
 
 
 @bp.route("/basics", methods=["GET", "POST"])

@@ -37,6 +37,8 @@ _HISTORY_KEYS = ("seq", "record_id", "type", "revision", "action", "data", "chan
 _CONFLICT_KEYS = ("id", "record_id", "op_id", "actor_id", "action", "base_revision",
                   "current_revision", "proposed", "created_at", "resolved_at", "resolved_by",
                   "resolution")
+_MOVE_KEYS = ("id", "from_location", "from_name", "to_location", "to_name", "asked_by",
+              "asked_at", "answer", "answered_by", "answered_at")
 _VIEW_KEYS = ("day", "viewer_id", "display_name", "viewer_role", "what", "times", "first_at",
               "last_at")
 
@@ -89,7 +91,8 @@ def write_export(store: Store, person_id: str, out: TextIO, *, now: str) -> None
     for n, view in enumerate(store.all_views_of(person_id)):
         out.write((", " if n else "") + _dumps(
             {**_pick(view, _VIEW_KEYS), "what_means": VIEW_KINDS.get(view["what"])}))
-    out.write('], "view_kinds": ' + _dumps(VIEW_KINDS))
+    out.write('], "moves": ' + _dumps([_pick(m, _MOVE_KEYS) for m in store.moves_of(person_id)]))
+    out.write(', "view_kinds": ' + _dumps(VIEW_KINDS))
     out.write(', "people": ' + _dumps(names) + "}\n")
 
 

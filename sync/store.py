@@ -507,6 +507,14 @@ def _schema(sql: SQLite | PostgreSQL) -> list[str]:
         " erased_at TEXT)",
         "CREATE INDEX IF NOT EXISTS idx_erasures_due_on ON erasures (due_on)",
         "CREATE INDEX IF NOT EXISTS idx_operations_person_id ON operations (person_id)",
+        # Moves of a profile to another place proposed by a coach, and the person's
+        # answer (sync/moves.py): one waiting at a time per person.
+        "CREATE TABLE IF NOT EXISTS moves (id TEXT PRIMARY KEY, person_id TEXT NOT NULL,"
+        " from_location TEXT, to_location TEXT NOT NULL, asked_by TEXT NOT NULL,"
+        " asked_at TEXT NOT NULL, answer TEXT, answered_by TEXT, answered_at TEXT)",
+        "CREATE UNIQUE INDEX IF NOT EXISTS moves_waiting ON moves (person_id)"
+        " WHERE answered_at IS NULL",
+        "CREATE INDEX IF NOT EXISTS idx_moves_person_id ON moves (person_id, asked_at)",
         # Version numbers of what many pages show besides the person's own entries
         # (places, staff names, work rules): a page's ETag includes "site", so a kept
         # page is refreshed when an admin changes one, without reading them all.
@@ -1080,6 +1088,31 @@ class Store:
             " ON s.user_id = u.id WHERE s.location_id = ? AND u.active = 1"
             f" ORDER BY u.role, {self.sql.nocase('u.display_name')}", [location_id])
 
+    # -- moves -------------------------------------------------------------------
+
+    def add_move(self, move: dict) -> None:
+        self._insert("moves", move)
+
+    def pending_move(self, person_id: str) -> dict | None:
+        """The move of a profile proposed and not answered yet, with the places' names."""
+        return self._row(
+            "SELECT m.*, f.name AS from_name, t.name AS to_name, u.display_name AS asked_by_name"
+            " FROM moves m LEFT JOIN locations f ON f.id = m.from_location"
+            " LEFT JOIN locations t ON t.id = m.to_location LEFT JOIN users u ON u.id = m.asked_by"
+            " WHERE m.person_id = ? AND m.answered_at IS NULL", [person_id])
+
+    def answer_move(self, move_id: str, answer: str, by: str, at: str) -> None:
+        self._run("UPDATE moves SET answer = ?, answered_by = ?, answered_at = ?"
+                  " WHERE id = ? AND answered_at IS NULL", [answer, by, at, move_id])
+
+    def moves_of(self, person_id: str) -> list[dict]:
+        """Every move proposed for a person, oldest first, with the places' names."""
+        return self._rows(
+            "SELECT m.*, f.name AS from_name, t.name AS to_name FROM moves m"
+            " LEFT JOIN locations f ON f.id = m.from_location"
+            " LEFT JOIN locations t ON t.id = m.to_location WHERE m.person_id = ?"
+            " ORDER BY m.asked_at, m.id", [person_id])
+
     # -- erasure -----------------------------------------------------------------
 
     def ask_erasure(self, request: dict) -> None:
@@ -1117,7 +1150,8 @@ class Store:
     _PERSONAL = (("records", "person_id"), ("history", "person_id"),
                  ("operations", "person_id"), ("conflicts", "person_id"),
                  ("reviews", "person_id"), ("tallies", "person_id"),
-                 ("profile_views", "person_id"), ("sessions", "user_id"),
+                 ("profile_views", "person_id"), ("moves", "person_id"),
+                 ("sessions", "user_id"),
                  ("device_keys", "user_id"), ("handover_codes", "user_id"),
                  ("users", "id"))
 

@@ -17,7 +17,8 @@ from sync.store import SCHEMA_VERSION, Store
 # Parents before the rows that refer to them (foreign keys are checked as rows arrive).
 TABLES = ("locations", "users", "staff_locations", "handover_codes", "sessions",
           "signin_failures", "device_keys", "records", "history", "operations", "conflicts",
-          "reviews", "work_rules", "tallies", "profile_views", "erasures", "stamps")
+          "reviews", "work_rules", "tallies", "profile_views", "erasures", "moves",
+          "stamps")
 # Version numbers that belong to the database itself, not to what it holds.
 OWN_STAMPS = {"schema"}
 

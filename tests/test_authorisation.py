@@ -140,6 +140,11 @@ EXPECTED: dict[str, dict[str, dict]] = {
     # and stopping it (nothing asked: 422).
     "privacy.delete_profile": {"POST": own_profile(422)},
     "privacy.keep_profile": {"POST": own_profile(422)},
+    # Moving along: a coach proposes (no place given: 422), the person answers (no
+    # answer: 422), a coach takes it back (nothing waiting: a message, 303).
+    "privacy.answer_move": {"POST": own_profile(422)},
+    "staff.propose_move": {"POST": coach_about_a(422)},
+    "staff.withdraw_move": {"POST": coach_about_a(303)},
     "staff.ask_erasure": {"POST": coach_about_a(422)},
     "staff.stop_erasure": {"POST": coach_about_a(303)},
     # Signed out too: a deletion ends every session (tests/test_erasure.py).

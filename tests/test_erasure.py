@@ -11,7 +11,7 @@ import pytest
 
 from pwa import create_app
 from pwa.cli import cli
-from sync import accounts, device_keys, erasure, protocol
+from sync import accounts, device_keys, erasure, moves, protocol
 from sync.write import Actor, new_id
 from tests.test_pages_etag import SYNC, add
 from tests.test_privacy import HOURS
@@ -20,7 +20,7 @@ TODAY = date.today()
 # Every table that holds something about a person, and the column that names them.
 PERSONAL = (("records", "person_id"), ("history", "person_id"), ("operations", "person_id"),
             ("conflicts", "person_id"), ("reviews", "person_id"), ("tallies", "person_id"),
-            ("profile_views", "person_id"), ("sessions", "user_id"),
+            ("profile_views", "person_id"), ("moves", "person_id"), ("sessions", "user_id"),
             ("device_keys", "user_id"), ("handover_codes", "user_id"), ("users", "id"))
 
 
@@ -153,6 +153,9 @@ def test_nothing_is_deleted_before_the_day_and_everything_after(client, store, p
     desk.post(f"/people/{amina['id']}/reviewed",
               data={"csrf_token": token_of(desk, f"/people/{amina['id']}/review")})
     device_keys.issue_key(store, amina["id"], new_id())
+    store.add_location("loc-elders", "Gemeente Elders", "municipality")
+    moves.propose(store, Actor(coach["id"], "coach", frozenset([amina["location_id"]])),
+                  amina["id"], "loc-elders")
     accounts.new_handover_code(store, amina["id"], coach["id"])
     for note in ("Every morning", "Only on Saturdays"):  # two phones, one field: a conflict
         protocol.push(store, Actor(amina["id"], "refugee"), [

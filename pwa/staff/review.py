@@ -16,7 +16,7 @@ from pwa.profile import SECTIONS, hours_totals_of, with_context
 from pwa.security import current_actor, login_required, person_or_404
 from pwa.staff import bp
 from pwa.staff.entries import entry_rows, review_marks, written_in
-from sync import erasure
+from sync import erasure, moves
 from sync.records import RECORD_TYPES, ValidationFailed
 from sync.write import Operation, apply, mark_reviewed, new_id, singleton_id
 
@@ -82,7 +82,8 @@ def _review_context(person: dict) -> dict:
             "totals": hours_totals_of(person_id),
             "entry_rows": entry_rows, "new_op_id": new_id, "parse_time": datetime.fromisoformat,
             "sessions": store.session_count(person_id),
-            "erasure": erasure_notice(person_id)}
+            "erasure": erasure_notice(person_id), "move": store.pending_move(person_id),
+            "places": [p for p in store.locations() if p["id"] != person["location_id"]]}
 
 
 def _render_review(person: dict, errors: dict | None = None, values: dict | None = None,
@@ -243,3 +244,33 @@ def stop_erasure(person_id: str):
     else:
         flash(_("The profile will not be deleted."), "success")
     return redirect(url_for("staff.review", person_id=person_id, _anchor="erasure-title"), 303)
+
+
+@bp.post("/people/<person_id>/move")
+@login_required("coach")
+def propose_move(person_id: str):
+    """Propose moving the profile to the person's new place; it moves when they confirm."""
+    person = person_or_404(person_id)
+    try:
+        move = moves.propose(get_store(), current_actor(), person_id,
+                             request.form.get("to_location", ""))
+    except moves.MoveRefused as refused:
+        return _render_review(person, errors={"move": {"to_location": _(refused.message)}},
+                              status=422)
+    flash(_("%(name)s is asked to confirm the move to %(place)s.", name=person["display_name"],
+            place=get_store().location(move["to_location"])["name"]), "success")
+    return redirect(url_for("staff.review", person_id=person_id, _anchor="move-title"), 303)
+
+
+@bp.post("/people/<person_id>/move/withdraw")
+@login_required("coach")
+def withdraw_move(person_id: str):
+    """Take back a move that waits for the person's answer."""
+    person_or_404(person_id)
+    try:
+        moves.withdraw(get_store(), current_actor(), person_id)
+    except moves.MoveRefused as refused:
+        flash(_(refused.message), "error")
+    else:
+        flash(_("The move is taken back."), "success")
+    return redirect(url_for("staff.review", person_id=person_id, _anchor="move-title"), 303)
