@@ -236,14 +236,20 @@ def ask_erasure(person_id: str):
 @login_required("coach")
 def stop_erasure(person_id: str):
     """Stop a deletion that was asked for."""
+    return _take_back(person_id, lambda: erasure.stop(get_store(), current_actor(), person_id),
+                      _("The profile will not be deleted."), "erasure-title")
+
+
+def _take_back(person_id: str, undo, done: str, anchor: str):
+    """Undo what waits for the person's answer (``undo``), and say so on the review."""
     person_or_404(person_id)
     try:
-        erasure.stop(get_store(), current_actor(), person_id)
-    except erasure.ErasureRefused as refused:
-        flash(translate((refused.message, refused.params)), "error")
+        undo()
+    except (erasure.ErasureRefused, moves.MoveRefused) as refused:
+        flash(translate((refused.message, getattr(refused, "params", {}))), "error")
     else:
-        flash(_("The profile will not be deleted."), "success")
-    return redirect(url_for("staff.review", person_id=person_id, _anchor="erasure-title"), 303)
+        flash(done, "success")
+    return redirect(url_for("staff.review", person_id=person_id, _anchor=anchor), 303)
 
 
 @bp.post("/people/<person_id>/move")
@@ -266,11 +272,5 @@ def propose_move(person_id: str):
 @login_required("coach")
 def withdraw_move(person_id: str):
     """Take back a move that waits for the person's answer."""
-    person_or_404(person_id)
-    try:
-        moves.withdraw(get_store(), current_actor(), person_id)
-    except moves.MoveRefused as refused:
-        flash(_(refused.message), "error")
-    else:
-        flash(_("The move is taken back."), "success")
-    return redirect(url_for("staff.review", person_id=person_id, _anchor="move-title"), 303)
+    return _take_back(person_id, lambda: moves.withdraw(get_store(), current_actor(), person_id),
+                      _("The move is taken back."), "move-title")
