@@ -158,8 +158,6 @@ def pull():
                                 int(since))
     except (NotFound, BadOperation):
         return _json_error(404, _("This page does not exist, or you are not allowed to see it."))
-    if changes["records"]:
-        privacy.note_views([request.args["person"]], "sync")
     return jsonify(changes)
 
 

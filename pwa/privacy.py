@@ -41,14 +41,15 @@ bp = Blueprint("privacy", __name__)
 
 # Pages whose answer shows a person's profile to whoever asked, by endpoint, and what
 # the person's log calls that look (the talent card is made from the whole profile).
+# A staff browser's pull of the entries (/sync/pull) goes with a page it shows, and a
+# device keeps a person's pages only by asking for them: both are counted as pages.
 VIEWING_PAGES = {"profile.overview": "profile", "profile.basics": "profile",
                  "profile.section": "profile", "profile.edit": "profile",
                  "staff.review": "review", "staff.talent_card": "card"}
 # What each kind of look is called in the log (sync.export.VIEW_KINDS says it in the file).
 VIEW_TEXTS = {"profile": N_("Looked at your profile"), "review": N_("Reviewed your profile"),
               "card": N_("Made your talent card"),
-              "export": N_("Downloaded a list with your volunteer hours"),
-              "sync": N_("Loaded your entries onto their device")}
+              "export": N_("Downloaded a list with your volunteer hours")}
 ROLE_TEXTS = {"coach": N_("Coach"), "volunteer": N_("Volunteer")}
 VIEWS_PAGE = 10
 # An export is written to a temporary file that stays in memory up to this size: a

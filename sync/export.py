@@ -27,7 +27,6 @@ VIEW_KINDS = {
     "review": "reviewed the profile",
     "card": "made the talent card",
     "export": "downloaded a list with the person's volunteer hours",
-    "sync": "loaded the person's entries onto their device",
 }
 _PERSON_KEYS = ("id", "username", "display_name", "role", "locale", "created_at")
 _RECORD_KEYS = ("id", "type", "revision", "deleted", "data", "created_at", "created_by",

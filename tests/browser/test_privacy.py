@@ -79,6 +79,7 @@ def test_a_coachs_look_shows_in_the_log_also_offline(phone, browser, base, amina
 
     page.reload()
     entry = log(page).get_by_role("listitem").filter(has_text="Sanne de Vries")
+    expect(entry).to_have_count(1)
     expect(entry).to_contain_text("Looked at your profile")
     expect(entry).to_contain_text("Coach")
 
