@@ -276,7 +276,10 @@ def test_the_admin_page_says_whether_the_database_is_copied(app, client, make_us
     replica = Replication(app.config["DATABASE"], app.config["REPLICA"])
     replica.start()
     try:
-        deadline = time.monotonic() + 30
+        # A change for it to copy (it copies changes as they come; its first copy of
+        # what was there before can take a while on a busy machine), and time enough.
+        make_user("refugee")
+        deadline = time.monotonic() + 90
         while replica.state().replicated_at is None and time.monotonic() < deadline:
             time.sleep(0.05)
         page = client.get("/admin/").get_data(as_text=True)
