@@ -38,6 +38,9 @@ export async function showKeptForm(userId) {
     form.querySelector('input[name="record_id"]').value = entry.id;
     form.querySelector('input[name="base_revision"]').value = String(entry.revision);
     setValues(form, Object.fromEntries(fieldsOf(form).map(([name]) => [name, entry.data[name] ?? null])));
+    // Changed in two places: the server keeps both versions until the person chooses.
+    const note = entry.has_conflict && document.getElementById("tk-conflict-note");
+    if (note) form.before(note.content.cloneNode(true));
   } else {
     setValues(form, valuesFrom(new URLSearchParams(location.search), form));
   }

@@ -65,8 +65,8 @@ export async function pullChanges({ userId, personId, keep }) {
   const tx = db.transaction(["records", "cursors"], "readwrite");
   const records = tx.objectStore("records");
   if (keep) {
-    for (const { id, type, revision, deleted, data, seq } of changes.records) {
-      records.put({ id, person_id: personId, type, revision, deleted, data, seq });
+    for (const { id, type, revision, deleted, has_conflict, data, seq } of changes.records) {
+      records.put({ id, person_id: personId, type, revision, deleted, has_conflict: Boolean(has_conflict), data, seq });
     }
   }
   tx.objectStore("cursors").put(changes.cursor, personId);

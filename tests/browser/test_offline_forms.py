@@ -254,3 +254,32 @@ def test_offline_the_phone_refuses_what_the_server_would_refuse_and_keeps_nothin
     [op] = outbox(page)
     assert (op["fields"]["start"], op["fields"]["end"]) == ("2020-05", "2021-01")
     assert not re.search(r"problem", page.locator("main").inner_text())
+
+
+def test_offline_the_form_of_an_entry_changed_in_two_places_says_so(phone, base, live_store,
+                                                                    refugee):
+    pid = refugee["id"]
+    job = put(live_store, refugee, "work", {
+        "job_title": "Electrician", "employer": "Siemens", "country": "SY",
+        "start": "2015-03", "end": "2019-08", "description": "Wiring houses"})
+    other = put(live_store, refugee, "work", {
+        "job_title": "Cook", "employer": "Hotel", "country": "SY", "start": "2012-01",
+        "end": "2014-12", "description": "Breakfast"})
+    # Two devices changed the same field from revision 1: the second is a conflict.
+    for text in ("Wiring houses and shops", "Wiring schools"):
+        apply(live_store, Actor(pid, "refugee"), Operation(
+            new_id(), pid, "work", job, "put", 1, {"description": text}))
+    assert live_store.record(job)["has_conflict"]
+    context, page = online_ready(phone, base, refugee)
+    wait_until_offline_ready(page, pid, [job, other])
+    assert kept_records(page, pid)[job]["has_conflict"] is True
+
+    context.set_offline(True)
+    open_offline(page, base, f"/people/{pid}/work/{job}", "Work experience")
+    note = page.locator("[data-conflict-note]")
+    expect(note).to_contain_text("This entry was changed in two places")
+    expect(page.get_by_label("What did you do?")).to_have_value("Wiring houses and shops")
+    # An entry without a conflict says nothing of the kind.
+    open_offline(page, base, f"/people/{pid}/work/{other}", "Work experience")
+    expect(page.get_by_label("Job", exact=True)).to_have_value("Cook")
+    expect(page.locator("[data-conflict-note]")).to_have_count(0)
