@@ -109,11 +109,18 @@ class PostgreSQLServer:
         return f"{self.url}{joiner}options={quote(f'-c search_path={schema}')}"
 
     def drop(self, url: str) -> None:
-        """Forget a schema a test made (idle connections to it do not stop this)."""
+        """Forget a schema a test made (idle connections to it do not stop this).
+
+        A request of a browser test's server may still be running in its thread when
+        the test ends (the server stops taking new ones, not the ones under way); if it
+        holds or wants a lock the drop needs, the drop waits out ``lock_timeout`` or
+        PostgreSQL calls it a deadlock. Either way the schema is left for the cluster's
+        end, and the next test gets a new one."""
         import psycopg
 
         schema = url.rsplit("search_path%3D", 1)[-1]
-        with contextlib.suppress(psycopg.errors.LockNotAvailable):
+        with contextlib.suppress(psycopg.errors.LockNotAvailable,
+                                 psycopg.errors.DeadlockDetected):
             self.admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
     def close(self) -> None:

@@ -10,10 +10,11 @@ function focusErrorSummary(root) {
 document.addEventListener("DOMContentLoaded", () => focusErrorSummary(document));
 document.addEventListener("htmx:afterSettle", (event) => focusErrorSummary(event.target));
 
-// A phone that keeps someone's changes or entries checks, once a page, whether their
-// profile was deleted meanwhile (static/js/erased.js); others load nothing more.
+// Signed out (a deletion ends every session), a phone that keeps someone's changes or
+// entries asks whether their profile was deleted meanwhile (static/js/erased.js);
+// signed-in pages and other phones ask nothing and load nothing more.
 async function forgetErasedProfiles() {
-  if (!indexedDB.databases || !navigator.onLine) return;
+  if (document.getElementById("tk-context") || !indexedDB.databases || !navigator.onLine) return;
   const kept = await indexedDB.databases();
   if (!kept.some((db) => db.name === "talentkaart")) return;
   const { forgetErased } = await import("./erased.js");

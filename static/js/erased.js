@@ -1,8 +1,8 @@
 // A deleted profile leaves nothing on the phone: when the phone keeps changes or
 // entries of someone, it asks the server whether their profile was deleted, and
 // forgets everything of those who were (changes not sent, entries, notes). Asked
-// signed out too: a deletion ends every session. app.js loads this module only on
-// a phone that keeps something.
+// when signed out, where a deletion leaves the phone (it ends every session): app.js
+// loads this module only then, and only on a phone that keeps something.
 import { openDb } from "./outbox.js";
 import { done, request } from "./db.js";
 import { forgetRecords } from "./records.js";

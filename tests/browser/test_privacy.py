@@ -83,7 +83,16 @@ def test_a_coachs_look_shows_in_the_log_also_offline(phone, browser, base, amina
     expect(entry).to_contain_text("Looked at your profile")
     expect(entry).to_contain_text("Coach")
 
-    # With no network the phone still shows it: the kept copy is the one just seen.
+    # With no network the phone still shows it: the kept copy is the one just seen
+    # (the worker keeps it as the page comes in).
+    wait_until(page, """async (path) => {
+      for (const name of await caches.keys()) {
+        if (!name.startsWith("pages-")) continue;
+        const kept = await (await caches.open(name)).match(path);
+        if (kept && (await kept.text()).includes("Looked at your profile")) return true;
+      }
+      return false;
+    }""", f"/people/{amina['id']}/privacy", what="the kept copy with the coach's look")
     phone.set_offline(True)
     response = goto(page, f"{base}/people/{amina['id']}/privacy")
     assert response is not None and response.from_service_worker
