@@ -67,7 +67,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
 
-    from pwa import admin, assets, auth, db, hosts, i18n, offline, privacy, profile, security, staff
+    from pwa import (
+        admin,
+        assets,
+        auth,
+        db,
+        hosts,
+        i18n,
+        offline,
+        privacy,
+        profile,
+        security,
+        shares,
+        staff,
+    )
 
     hosts.init_app(app)
     db.init_app(app)
@@ -75,6 +88,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Registered first so its after-request hooks run last, on the final body.
     assets.init_app(app)
     security.init_app(app)
-    for blueprint in (auth.bp, profile.bp, staff.bp, admin.bp, offline.bp, privacy.bp):
+    for blueprint in (auth.bp, profile.bp, staff.bp, admin.bp, offline.bp, privacy.bp,
+                      shares.bp):
         app.register_blueprint(blueprint)
     return app

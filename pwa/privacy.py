@@ -33,6 +33,7 @@ from pwa.db import get_store
 from pwa.i18n import DEFAULT_LOCALE, dutch_reader, format_day, show_page_in, translate
 from pwa.paging import requested_page
 from pwa.security import current_actor, login_required, person_or_404
+from pwa.shares import HOW_TEXTS, share_list
 from sync import accounts, erasure, export, moves
 from sync.messages import N_
 from sync.store import utc_now
@@ -46,11 +47,7 @@ bp = Blueprint("privacy", __name__)
 VIEWING_PAGES = {"profile.overview": "profile", "profile.basics": "profile",
                  "profile.section": "profile", "profile.edit": "profile",
                  "staff.review": "review", "staff.talent_card": "card"}
-# What each kind of look is called in the log (sync.export.VIEW_KINDS says it in the file).
-VIEW_TEXTS = {"profile": N_("Looked at your profile"), "review": N_("Reviewed your profile"),
-              "card": N_("Made your talent card"),
-              "export": N_("Downloaded a list with your volunteer hours")}
-ROLE_TEXTS = {"coach": N_("Coach"), "volunteer": N_("Volunteer")}
+ROLE_TEXTS = {"coach": N_("Coach"), "volunteer": N_("Volunteer"), "share": N_("Shared link")}
 VIEWS_PAGE = 10
 # An export is written to a temporary file that stays in memory up to this size: a
 # long profile streams from disk instead of growing the server.
@@ -59,7 +56,7 @@ EXPORT_IN_MEMORY = 4 * 1024 * 1024
 
 def note_views(person_ids: list[str], what: str) -> None:
     """Write in the log of each person that the signed-in user just saw them (``what``:
-    a key of VIEW_TEXTS). A person's own looks are not written."""
+    a key of sync.export.VIEW_KINDS). A person's own looks are not written."""
     user = g.get("user")
     if user is None:
         return
@@ -88,7 +85,7 @@ def shown_depends_on(person_id: str) -> list[str]:
     staff = store.staff_at(person["location_id"]) if person and person["location_id"] else []
     return [repr(store.views_mark(person_id)),
             repr([(s["id"], s["role"], s["display_name"]) for s in staff]),
-            repr(notices(person_id))]
+            repr(notices(person_id)), repr(store.shares_mark(person_id))]
 
 
 def notices(person_id: str) -> dict:
@@ -117,7 +114,7 @@ def _erasure_notice(person_id: str) -> dict | None:
             "by": by["display_name"] if by else None, "self": asked["asked_by"] == person_id}
 
 
-def _render_overview(person: dict, errors: dict | None = None, status: int = 200):
+def render_overview(person: dict, errors: dict | None = None, status: int = 200):
     store = get_store()
     person_id = person["id"]
     place = store.location(person["location_id"]) if person["location_id"] else None
@@ -129,9 +126,11 @@ def _render_overview(person: dict, errors: dict | None = None, status: int = 200
         coaches=[s for s in staff if s["role"] == "coach"],
         volunteers=[s for s in staff if s["role"] == "volunteer"],
         views=store.views_of(person_id, limit=page.size, offset=page.offset), page=page,
-        view_texts=VIEW_TEXTS, role_texts=ROLE_TEXTS, errors=errors or {},
+        view_texts=export.VIEW_KINDS, role_texts=ROLE_TEXTS, errors=errors or {},
         erasure=erasure_notice(person_id), move=notices(person_id)["move"],
         moves=[m for m in store.moves_of(person_id) if m["answer"] == "moved"],
+        shares=share_list(person_id), how_texts=HOW_TEXTS,
+        consents=store.consents_of(person_id),
         grace_days=current_app.config["ERASURE_GRACE_DAYS"]), status
 
 
@@ -146,7 +145,7 @@ def explained():
 @login_required("refugee")
 def overview(person_id: str):
     """Who can see my profile, who looked at it, my data to download, deleting it."""
-    return _render_overview(person_or_404(person_id))
+    return render_overview(person_or_404(person_id))
 
 
 @bp.post("/people/<person_id>/privacy/delete")
@@ -155,13 +154,13 @@ def delete_profile(person_id: str):
     """Ask for the profile to be deleted after the grace period; the PIN confirms it."""
     person = person_or_404(person_id)
     if not accounts.verify_secret(g.user["secret_hash"], request.form.get("secret", "")):
-        return _render_overview(person, {"secret": _("This is not your PIN or passphrase")},
+        return render_overview(person, {"secret": _("This is not your PIN or passphrase")},
                                 422)
     try:
         asked = erasure.ask(get_store(), current_actor(), person_id,
                             grace_days=current_app.config["ERASURE_GRACE_DAYS"])
     except erasure.ErasureRefused as refused:
-        return _render_overview(person, {"__all__": translate((refused.message,
+        return render_overview(person, {"__all__": translate((refused.message,
                                                                refused.params))}, 422)
     flash(_("Your profile will be deleted on %(date)s. Until then you can stop it here.",
             date=format_day(asked["due_on"])), "success")
@@ -175,11 +174,11 @@ def answer_move(person_id: str):
     person = person_or_404(person_id)
     choice = request.form.get("answer", "")
     if choice not in ("move", "stay"):
-        return _render_overview(person, {"__all__": _("The request was not valid.")}, 422)
+        return render_overview(person, {"__all__": _("The request was not valid.")}, 422)
     try:
         proposal = moves.answer(get_store(), current_actor(), person_id, move=choice == "move")
     except moves.MoveRefused as refused:
-        return _render_overview(person, {"__all__": _(refused.message)}, 422)
+        return render_overview(person, {"__all__": _(refused.message)}, 422)
     if choice == "move":
         flash(_("Your profile moved to %(place)s.", place=proposal["to_name"]), "success")
     else:
@@ -195,7 +194,7 @@ def keep_profile(person_id: str):
     try:
         erasure.stop(get_store(), current_actor(), person_id)
     except erasure.ErasureRefused as refused:
-        return _render_overview(person, {"__all__": translate((refused.message,
+        return render_overview(person, {"__all__": translate((refused.message,
                                                                refused.params))}, 422)
     flash(_("Your profile will not be deleted."), "success")
     return redirect(url_for("privacy.overview", person_id=person_id, _anchor="delete"), 303)

@@ -207,7 +207,7 @@ def sign_in(store: Store, username: str, secret: str, address: str,
     user = store.user_by_username(name) if storable(name) else None
     since = _iso(now - timedelta(minutes=ADDRESS_WINDOW_MINUTES))
     if ((user is None or user["id"] not in known_ids)
-            and store.count_failed_signins(address, since) >= ADDRESS_FAILURE_LIMIT):
+            and store.count_failures(address, since) >= ADDRESS_FAILURE_LIMIT):
         verify_secret(None, secret)  # the same work either way: no timing hint
         raise SignInFailed(TOO_MANY_FROM_HERE, rate_limited=True)
     good = verify_secret(user["secret_hash"] if user else None, secret)

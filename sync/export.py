@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 
 from sync.kinds import Reader
+from sync.messages import N_
 from sync.records import RECORD_TYPES
 from sync.store import Store
 
@@ -20,13 +21,14 @@ FORMAT = "talentkaart-export"
 VERSION = 1
 JSON_RESUME_SCHEMA = "https://raw.githubusercontent.com/jsonresume/resume-schema/v1.0.0/schema.json"
 
-# What the access log's kinds of view mean (the export says it in English; the app
-# shows them translated).
+# The access log's kinds of look, as the person reads them (the app translates them;
+# the export says them in English).
 VIEW_KINDS = {
-    "profile": "looked at the profile",
-    "review": "reviewed the profile",
-    "card": "made the talent card",
-    "export": "downloaded a list with the person's volunteer hours",
+    "profile": N_("Looked at your profile"),
+    "review": N_("Reviewed your profile"),
+    "card": N_("Made your talent card"),
+    "export": N_("Downloaded a list with your volunteer hours"),
+    "share": N_("Opened the link you shared"),
 }
 _PERSON_KEYS = ("id", "username", "display_name", "role", "locale", "created_at")
 _RECORD_KEYS = ("id", "type", "revision", "deleted", "data", "created_at", "created_by",
@@ -38,6 +40,10 @@ _CONFLICT_KEYS = ("id", "record_id", "op_id", "actor_id", "action", "base_revisi
                   "resolution")
 _MOVE_KEYS = ("id", "from_location", "from_name", "to_location", "to_name", "asked_by",
               "asked_at", "answer", "answered_by", "answered_at")
+_SHARE_KEYS = ("id", "audience", "sections", "named", "free_text", "contact", "expires_on",
+               "created_at", "created_by", "status", "answered_at", "answered_by")
+_CONSENT_KEYS = ("id", "subject", "subject_id", "text", "locale", "given_at", "how",
+                 "withdrawn_at", "withdrawn_how")
 _VIEW_KEYS = ("day", "viewer_id", "display_name", "viewer_role", "what", "times", "first_at",
               "last_at")
 
@@ -91,6 +97,12 @@ def write_export(store: Store, person_id: str, out: TextIO, *, now: str) -> None
         out.write((", " if n else "") + _dumps(
             {**_pick(view, _VIEW_KEYS), "what_means": VIEW_KINDS.get(view["what"])}))
     out.write('], "moves": ' + _dumps([_pick(m, _MOVE_KEYS) for m in store.moves_of(person_id)]))
+    out.write(', "shares": ' + _dumps([
+        {**_pick(share, _SHARE_KEYS), "sections": share["sections"].split(","),
+         "named": bool(share["named"]), "free_text": bool(share["free_text"])}
+        for share in store.shares_of(person_id)]))
+    out.write(', "consents": ' + _dumps([_pick(c, _CONSENT_KEYS)
+                                         for c in store.consents_of(person_id)]))
     out.write(', "view_kinds": ' + _dumps(VIEW_KINDS))
     out.write(', "people": ' + _dumps(names) + "}\n")
 

@@ -436,8 +436,9 @@ def _schema(sql: SQLite | PostgreSQL) -> list[str]:
         "CREATE TABLE IF NOT EXISTS handover_codes (code_hash TEXT PRIMARY KEY,"
         " user_id TEXT REFERENCES users (id), created_by TEXT, created_at TEXT,"
         " expires_at TEXT, used_at TEXT)",
-        # Failed sign-ins per client address: successes are not counted, so a whole
-        # asylum centre behind one address can sign in while guessing is slowed down.
+        # Failed sign-ins (and guessed share links) per client address: successes are
+        # not counted, so a whole asylum centre behind one address can sign in while
+        # guessing is slowed down.
         f"CREATE TABLE IF NOT EXISTS signin_failures (id {serial}, address TEXT, at TEXT)",
         "CREATE INDEX IF NOT EXISTS idx_signin_failures_address_at"
         " ON signin_failures (address, at)",
@@ -515,6 +516,20 @@ def _schema(sql: SQLite | PostgreSQL) -> list[str]:
         "CREATE UNIQUE INDEX IF NOT EXISTS moves_waiting ON moves (person_id)"
         " WHERE answered_at IS NULL",
         "CREATE INDEX IF NOT EXISTS idx_moves_person_id ON moves (person_id, asked_at)",
+        # Parts of a profile the person shares with someone outside (sync/shares.py):
+        # proposed by a coach, active, declined or stopped; and every consent the
+        # person gave, with the text they saw, kept with the profile.
+        "CREATE TABLE IF NOT EXISTS shares (id TEXT PRIMARY KEY, person_id TEXT NOT NULL,"
+        " audience TEXT NOT NULL, sections TEXT NOT NULL, named INTEGER NOT NULL,"
+        " free_text INTEGER NOT NULL, contact TEXT, expires_on TEXT NOT NULL,"
+        " created_at TEXT NOT NULL, created_by TEXT NOT NULL, status TEXT NOT NULL,"
+        " answered_at TEXT, answered_by TEXT)",
+        "CREATE INDEX IF NOT EXISTS idx_shares_person_id ON shares (person_id, created_at)",
+        "CREATE TABLE IF NOT EXISTS consents (id TEXT PRIMARY KEY, person_id TEXT NOT NULL,"
+        " subject TEXT NOT NULL, subject_id TEXT, text TEXT NOT NULL, locale TEXT NOT NULL,"
+        " given_at TEXT NOT NULL, how TEXT NOT NULL, withdrawn_at TEXT, withdrawn_how TEXT)",
+        "CREATE INDEX IF NOT EXISTS idx_consents_person_id ON consents (person_id, given_at)",
+        "CREATE INDEX IF NOT EXISTS idx_consents_subject_id ON consents (subject_id)",
         # Version numbers of what many pages show besides the person's own entries
         # (places, staff names, work rules): a page's ETag includes "site", so a kept
         # page is refreshed when an admin changes one, without reading them all.
@@ -836,9 +851,7 @@ class Store:
         The same statements run whether or not the account exists: no timing hint.
         """
         with self._atomic():
-            self._run("DELETE FROM signin_failures WHERE at < ?", [forget_before])
-            self._run("INSERT INTO signin_failures (address, at) VALUES (?, ?)",
-                            [address, at])
+            self.record_failed_guess(address, at, forget_before)
             # A locked account does not count on: a guesser cannot make the lock endless.
             self._run(
                 "UPDATE users SET failed_signins = failed_signins + 1 WHERE id = ?"
@@ -847,13 +860,21 @@ class Store:
                 "UPDATE users SET locked_until = ?, failed_signins = 0"
                 " WHERE id = ? AND failed_signins >= ?", [locked_until, user_id, lock_after])
 
+    def record_failed_guess(self, address: str, at: str, forget_before: str) -> None:
+        """Count a failed guess (of a sign-in, or a link) from ``address``; forget those
+        too old to matter. Links count under their own address key (``link ...``)."""
+        with self._atomic():
+            self._run("DELETE FROM signin_failures WHERE at < ?", [forget_before])
+            self._run("INSERT INTO signin_failures (address, at) VALUES (?, ?)",
+                      [address, at])
+
     def clear_failed_signins(self, user_id: str) -> None:
         """Reset the failure count after a good sign-in."""
         self._run(
             "UPDATE users SET failed_signins = 0, locked_until = NULL WHERE id = ?", [user_id])
 
-    def count_failed_signins(self, address: str, since: str) -> int:
-        """How many failed sign-ins came from ``address`` since ``since``."""
+    def count_failures(self, address: str, since: str) -> int:
+        """How many failed guesses came from ``address`` since ``since``."""
         return self._row("SELECT count(*) AS n FROM signin_failures WHERE address = ?"
                          " AND at >= ?", [address, since])["n"]
 
@@ -1060,11 +1081,15 @@ class Store:
             [value for person_id, viewer_id, role, what in dict.fromkeys(views)
              for value in (person_id, at[:10], viewer_id, role, what, at, at)])
 
+    # Who looked: a staff member by their name now, a share link by whom it was for.
+    _VIEWER = ("coalesce(u.display_name, s.audience) AS display_name FROM profile_views v"
+               " LEFT JOIN users u ON u.id = v.viewer_id"
+               " LEFT JOIN shares s ON s.id = v.viewer_id")
+
     def views_of(self, person_id: str, *, limit: int = 10, offset: int = 0) -> list[dict]:
         """Who looked at a person's profile, newest first, with the viewer's name now."""
         return self._rows(
-            "SELECT v.*, u.display_name FROM profile_views v LEFT JOIN users u"
-            " ON u.id = v.viewer_id WHERE v.person_id = ?"
+            f"SELECT v.*, {self._VIEWER} WHERE v.person_id = ?"  # noqa: S608
             " ORDER BY v.day DESC, v.last_at DESC, v.viewer_id, v.what LIMIT ? OFFSET ?",
             [person_id, limit, offset])
 
@@ -1077,8 +1102,8 @@ class Store:
     def all_views_of(self, person_id: str) -> list[dict]:
         """The whole log of a person, oldest first (their data export)."""
         return self._rows(
-            "SELECT v.*, u.display_name FROM profile_views v LEFT JOIN users u"
-            " ON u.id = v.viewer_id WHERE v.person_id = ? ORDER BY v.day, v.first_at",
+            f"SELECT v.*, {self._VIEWER} WHERE v.person_id = ?"  # noqa: S608
+            " ORDER BY v.day, v.first_at",
             [person_id])
 
     def staff_at(self, location_id: str) -> list[dict]:
@@ -1112,6 +1137,52 @@ class Store:
             " LEFT JOIN locations f ON f.id = m.from_location"
             " LEFT JOIN locations t ON t.id = m.to_location WHERE m.person_id = ?"
             " ORDER BY m.asked_at, m.id", [person_id])
+
+    # -- shares and consents ----------------------------------------------------------
+
+    def add_share(self, share: dict, consent: dict | None = None) -> None:
+        """Keep a new share, with the person's consent when they made it themselves."""
+        with self._atomic():
+            self._insert("shares", share)
+            if consent:
+                self._insert("consents", consent)
+
+    def share(self, share_id: str) -> dict | None:
+        return self._row("SELECT * FROM shares WHERE id = ?", [share_id])
+
+    def shares_of(self, person_id: str) -> list[dict]:
+        """A person's shares, newest first, with who made each."""
+        return self._rows(
+            "SELECT s.*, u.display_name AS created_by_name, u.role AS created_by_role"
+            " FROM shares s LEFT JOIN users u ON u.id = s.created_by WHERE s.person_id = ?"
+            " ORDER BY s.created_at DESC, s.id", [person_id])
+
+    def set_share_status(self, share_id: str, was: str, status: str, by: str, at: str, *,
+                         consent: dict | None = None, withdrawn_how: str = "") -> bool:
+        """Change a share from ``was`` to ``status`` (False when it was not ``was`` any
+        more), with the consent given, or withdrawing the one it had."""
+        with self._atomic():
+            changed = self._run(
+                "UPDATE shares SET status = ?, answered_at = ?, answered_by = ?"
+                " WHERE id = ? AND status = ?", [status, at, by, share_id, was]).rowcount
+            if changed and consent:
+                self._insert("consents", consent)
+            if changed and withdrawn_how:
+                self._run("UPDATE consents SET withdrawn_at = ?, withdrawn_how = ?"
+                          " WHERE subject_id = ? AND withdrawn_at IS NULL",
+                          [at, withdrawn_how, share_id])
+        return bool(changed)
+
+    def consents_of(self, person_id: str) -> list[dict]:
+        """Every consent a person gave, oldest first."""
+        return self._rows("SELECT * FROM consents WHERE person_id = ? ORDER BY given_at, id",
+                          [person_id])
+
+    def shares_mark(self, person_id: str) -> tuple:
+        """What changes when a person's shares do (a kept page that lists them)."""
+        row = self._row("SELECT count(*) AS n, max(coalesce(answered_at, created_at)) AS at"
+                        " FROM shares WHERE person_id = ?", [person_id])
+        return int(row["n"]), row["at"]
 
     # -- erasure -----------------------------------------------------------------
 
@@ -1151,6 +1222,7 @@ class Store:
                  ("operations", "person_id"), ("conflicts", "person_id"),
                  ("reviews", "person_id"), ("tallies", "person_id"),
                  ("profile_views", "person_id"), ("moves", "person_id"),
+                 ("shares", "person_id"), ("consents", "person_id"),
                  ("sessions", "user_id"),
                  ("device_keys", "user_id"), ("handover_codes", "user_id"),
                  ("users", "id"))
@@ -1171,7 +1243,8 @@ class Store:
         write-ahead log still holding the old pages is copied into the file and emptied.
         PostgreSQL's VACUUM makes the removed rows' space free for reuse.
         """
-        self.sql.forget_deleted(("records", "history", "operations", "conflicts", "users"))
+        self.sql.forget_deleted(("records", "history", "operations", "conflicts", "shares",
+                                 "consents", "users"))
 
     def volunteer_hours_on(self, person_id: str, day: str, exclude_id: str) -> float:
         """Hours a person already recorded on ``day``, other than one record."""

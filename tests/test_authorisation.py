@@ -146,6 +146,14 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "staff.propose_move": {"POST": coach_about_a(422)},
     "staff.withdraw_move": {"POST": coach_about_a(303)},
     "staff.ask_erasure": {"POST": coach_about_a(422)},
+    # Sharing: the person makes a share (the empty form: 422) and answers or stops one
+    # (none of hers: 422); a coach only proposes (the empty form: 422); a link is for
+    # whoever has it (a made-up one: 404, tests/test_shares.py).
+    "shares.new_share": {"GET": own_profile(200), "POST": own_profile(422)},
+    "shares.answer_share": {"POST": own_profile(422)},
+    "shares.stop_share": {"POST": own_profile(422)},
+    "staff.propose_share": {"POST": coach_about_a(422)},
+    "shares.shared": {"GET": every(404)},
     "staff.stop_erasure": {"POST": coach_about_a(303)},
     # Signed out too: a deletion ends every session (tests/test_erasure.py).
     "offline.erased": {"GET": every(400)},
@@ -294,7 +302,7 @@ def world(make_database):
               "code": code, "location_id": "loc-ter-apel",
               "rule_id": store.work_rules()[0]["id"], "newcomer": newcomer["id"],
               "spare_staff": spare_staff["id"], "user_id": spare_staff["id"],
-              "comment_id": comment}
+              "comment_id": comment, "share_id": new_id(), "token": "x" * 43}
     yield {"app": app, "store": store, "users": users, "sessions": sessions,
            "params": params}
     store.close()
@@ -336,9 +344,11 @@ def url_of(world, endpoint):
 
 
 def database_state(store):
-    """Row counts of every table and the newest change number; a look at a profile is
-    written in the person's log (test_privacy.py), so that table is left out here."""
-    counts = {table: store.count(table) for table in store.tables() if table != "profile_views"}
+    """Row counts of every table and the newest change number. A look at a profile is
+    written in the person's log (test_privacy.py), and a guessed share link is counted
+    against its address (test_shares.py): those tables are left out here."""
+    counts = {table: store.count(table) for table in store.tables()
+              if table not in ("profile_views", "signin_failures")}
     return counts, store.last_seq()
 
 

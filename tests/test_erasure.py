@@ -11,16 +11,21 @@ import pytest
 
 from pwa import create_app
 from pwa.cli import cli
-from sync import accounts, device_keys, erasure, moves, protocol
+from sync import accounts, device_keys, erasure, moves, protocol, shares
 from sync.write import Actor, new_id
 from tests.test_pages_etag import SYNC, add
 from tests.test_privacy import HOURS
+
+SHARE_FORM = {"audience": ["Bakery Jansen"], "sections": ["skills"], "named": ["yes"],
+              "contact": ["06 12345678"],
+              "expires_on": [(date.today() + timedelta(days=9)).isoformat()]}
 
 TODAY = date.today()
 # Every table that holds something about a person, and the column that names them.
 PERSONAL = (("records", "person_id"), ("history", "person_id"), ("operations", "person_id"),
             ("conflicts", "person_id"), ("reviews", "person_id"), ("tallies", "person_id"),
-            ("profile_views", "person_id"), ("moves", "person_id"), ("sessions", "user_id"),
+            ("profile_views", "person_id"), ("moves", "person_id"), ("shares", "person_id"),
+            ("consents", "person_id"), ("sessions", "user_id"),
             ("device_keys", "user_id"), ("handover_codes", "user_id"), ("users", "id"))
 
 
@@ -157,6 +162,11 @@ def test_nothing_is_deleted_before_the_day_and_everything_after(client, store, p
     moves.propose(store, Actor(coach["id"], "coach", frozenset([amina["location_id"]])),
                   amina["id"], "loc-elders")
     accounts.new_handover_code(store, amina["id"], coach["id"])
+    me = Actor(amina["id"], "refugee")
+    made = shares.create(store, me, amina["id"], shares.check(SHARE_FORM),
+                         consent_text="Bakery Jansen may see this", locale="en",
+                         how="personal_device")
+    shares.stop(store, me, amina["id"], made["id"], how="personal_device")
     for note in ("Every morning", "Only on Saturdays"):  # two phones, one field: a conflict
         protocol.push(store, Actor(amina["id"], "refugee"), [
             {"op_id": new_id(), "person_id": amina["id"], "record_type": "skill",
@@ -250,7 +260,8 @@ def test_no_value_of_hers_is_left_anywhere_in_the_database_files(client, store, 
                                                                   database):
     amina, coach, desk = people
     secret_words = ["Zylpharine Quoxet", "Qwertyzpl bakery", "Vrbnklmo foodbank",
-                    "Glarbnix welding", "Plimsquat comment"]
+                    "Glarbnix welding", "Plimsquat comment", "Snorvald employer",
+                    "06 98765432"]
     store.execute("UPDATE users SET display_name = ? WHERE id = ?",
                   [secret_words[0], amina["id"]])
     skill = add(store, amina, "skill", {"free_text": secret_words[1], "level": "3",
@@ -267,6 +278,10 @@ def test_no_value_of_hers_is_left_anywhere_in_the_database_files(client, store, 
         {"op_id": new_id(), "person_id": amina["id"], "record_type": "comment",
          "record_id": new_id(), "action": "put", "base_revision": 0,
          "fields": {"record_id": skill, "body": secret_words[4]}}])
+    me = Actor(amina["id"], "refugee")
+    shares.create(store, me, amina["id"], shares.check({
+        **SHARE_FORM, "audience": [secret_words[5]], "contact": [secret_words[6]]}),
+        consent_text=f"{secret_words[5]} may see this", locale="en", how="personal_device")
     desk.get(f"/people/{amina['id']}/review")
     # (Her random id stays, in ``erasures``: it says a profile was deleted, nothing more.)
     values = [*secret_words, amina["username"]]

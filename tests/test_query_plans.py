@@ -22,7 +22,7 @@ from sync.write import Actor, new_id
 # Tables that grow with the people served; a scan of anything else is fine.
 BIG = {"users", "records", "history", "operations", "conflicts", "sessions", "reviews",
        "signin_failures", "handover_codes", "device_keys", "staff_locations", "tallies",
-       "profile_views"}
+       "profile_views", "shares", "consents"}
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ HOT = {
     "caseload: a page": lambda s, p, c: s.people_at(["here"], "", limit=25, offset=0),
     "caseload: marks": lambda s, p, c: (s.reviews_by(c, [p]), s.last_seqs_not_by(c, [p])),
     "sign-in": lambda s, p, c: (s.user_by_username("person0"),
-                                s.count_failed_signins("10.0.0.1", "2026-01-01")),
+                                s.count_failures("10.0.0.1", "2026-01-01")),
     "session": lambda s, p, c: s.session("0" * 64),
     "a person's entries": lambda s, p, c: s.records(p, "volunteer"),
     "hours on a day": lambda s, p, c: s.volunteer_hours_on(p, "2026-01-05", new_id()),
@@ -80,6 +80,8 @@ HOT = {
     "the log, a page": lambda s, p, c: (s.views_of(p, limit=10), s.views_mark(p)),
     "who works at the place": lambda s, p, c: s.staff_at("here"),
     "an export's history": lambda s, p, c: s.history_of_person(p, after=3),
+    "a person's shares": lambda s, p, c: (s.shares_of(p), s.shares_mark(p), s.share(new_id()),
+                                          s.consents_of(p)),
 }
 
 

@@ -16,7 +16,7 @@ from pwa.profile import SECTIONS, hours_totals_of, with_context
 from pwa.security import current_actor, login_required, person_or_404
 from pwa.staff import bp
 from pwa.staff.entries import entry_rows, review_marks, written_in
-from sync import erasure, moves
+from sync import erasure, moves, shares
 from sync.records import RECORD_TYPES, ValidationFailed
 from sync.write import Operation, apply, mark_reviewed, new_id, singleton_id
 
@@ -83,6 +83,9 @@ def _review_context(person: dict) -> dict:
             "entry_rows": entry_rows, "new_op_id": new_id, "parse_time": datetime.fromisoformat,
             "sessions": store.session_count(person_id),
             "erasure": erasure_notice(person_id), "move": store.pending_move(person_id),
+            "shares": store.shares_of(person_id), "share_sections": shares.SECTIONS,
+            "section_choices": [(key, _(label)) for key, (label, _t) in shares.SECTIONS.items()],
+            "max_days": shares.MAX_DAYS, "share_defaults": shares.default_form(),
             "places": [p for p in store.locations() if p["id"] != person["location_id"]]}
 
 
@@ -274,3 +277,22 @@ def withdraw_move(person_id: str):
     """Take back a move that waits for the person's answer."""
     return _take_back(person_id, lambda: moves.withdraw(get_store(), current_actor(), person_id),
                       _("The move is taken back."), "move-title")
+
+
+@bp.post("/people/<person_id>/share")
+@login_required("coach")
+def propose_share(person_id: str):
+    """Propose sharing part of the profile (with an employer the coach found, say); it
+    counts only when the person agrees on their own device."""
+    person = person_or_404(person_id)
+    values = {name: request.form.getlist(name) for name in
+              ("audience", "sections", "named", "free_text", "contact", "expires_on")}
+    try:
+        share = shares.propose(get_store(), current_actor(), person_id, shares.check(values))
+    except shares.ShareRefused as refused:
+        return _render_review(person, errors={"share": {
+            k: translate(v) for k, v in refused.errors.items()}},
+            values={"share": values}, status=422)
+    flash(_("%(name)s is asked to agree to sharing with %(audience)s.",
+            name=person["display_name"], audience=share["audience"]), "success")
+    return redirect(url_for("staff.review", person_id=person_id, _anchor="share-title"), 303)

@@ -12,6 +12,7 @@ from pwa.profile import advice_for, hours_totals_of, load_profile
 from pwa.security import login_required, person_or_404
 from pwa.staff import bp
 from pwa.staff.entries import show_value
+from sync import shares
 from sync.records import RECORD_TYPES
 
 TALENT_CARD_SKILLS = 8
@@ -26,12 +27,19 @@ def talent_card(person_id: str):
     return render_template("staff/talent_card.html", **talent_card_context(person))
 
 
-def talent_card_context(person: dict) -> dict:
-    """What the talent card of ``person`` shows, in the page's language."""
+def talent_card_context(person: dict, share: dict | None = None) -> dict:
+    """What the talent card of ``person`` shows, in the page's language: all of it,
+    or what ``share`` lets through (the parts chosen; no name, place or exact dates
+    in an anonymous summary; the person's own words only when chosen)."""
     person_id = person["id"]
-    profile = load_profile(person_id)
-    by_type = profile["by_type"]
+    by_type = load_profile(person_id)["by_type"]
     basics = next(iter(by_type["basics"]), None)
+    field_of = lambda t, n: RECORD_TYPES[t].field(n)  # noqa: E731
+    parts = set(shares.SECTIONS)
+    if share is not None:
+        parts = set(share["sections"].split(","))
+        by_type = {**{name: [] for name in by_type}, **shares.shown_records(share, by_type)}
+        field_of = lambda t, n: shares.shown_field(share, RECORD_TYPES[t].field(n))  # noqa: E731
     skills = sorted(by_type["skill"], key=lambda r: r["data"].get("level") or "",
                     reverse=True)[:TALENT_CARD_SKILLS]
     languages = sorted(by_type["language"],
@@ -42,10 +50,13 @@ def talent_card_context(person: dict) -> dict:
         steps.setdefault(step["data"]["goal_id"], []).append(step)
     goals = [goal for goal in by_type["goal"] if goal["data"].get("status") != "stopped"]
     location = get_store().location(person["location_id"]) if person["location_id"] else None
+    named = share is None or bool(share["named"])
     return dict(
-        person=person, basics=basics, location=location,
+        person=person if named else None, basics=basics, location=location if named else None,
+        show_goal="ambitions" in parts and (share is None or bool(share["free_text"])),
+        show_rights="rights" in parts, show_hours="volunteering" in parts,
         advice=advice_for(basics) if basics else None, ambitions=by_type["ambition"], skills=skills,
         languages=languages, education=by_type["education"], work=by_type["work"],
         goals=goals, steps=steps, totals=hours_totals_of(person_id),
-        show_value=show_value, field_of=lambda t, n: RECORD_TYPES[t].field(n),
+        show_value=show_value, field_of=field_of,
         today=date.today())

@@ -151,3 +151,62 @@ def test_a_deleted_profile_leaves_nothing_on_the_phone(phone, base, live_app, li
     wait_until(page, f"""async () => (await ({READ_OUTBOX})()).length === 0""",
                what="the outbox emptied")
     assert read(page, READ_RECORDS, pid) == {}
+
+
+def test_a_refugee_shares_a_summary_with_an_employer_and_stops_it(phone, browser, base, amina,
+                                                                   live_store):
+    pid = amina["id"]
+    put(live_store, amina, "work", {"job_title": "Welder at Qorbanfield", "country": "SY",
+                                    "employer": "Qorbanfield", "start": "2015-03",
+                                    "end": "2019-06"})
+    page = first_page(phone)
+    sign_in(page, base, "amina")
+    goto(page, f"{base}/people/{pid}/privacy")
+    shared = page.get_by_role("region", name="Shared with others")
+    expect(shared.get_by_text("You do not share your profile with anyone outside.")
+           ).to_be_visible()
+    shared.get_by_role("link", name="Share your profile").click()
+    expect(page.get_by_role("heading", name="Share your profile", level=1)).to_be_visible()
+    # The suggestion is a summary without her name; she says for whom, and checks.
+    expect(page.get_by_role("radio", name="No: a summary without your name")).to_be_checked()
+    expect(page.get_by_role("checkbox", name="Skills")).to_be_checked()
+    assert_no_horizontal_scroll(page)
+    page.get_by_role("button", name="Next: check").click()
+    # Nothing chosen for whom: said at the field, nothing shared.
+    expect(page.get_by_role("link", name="Say who you share it with")).to_be_visible()
+    page.get_by_label("Who do you share it with?").fill("Bakery Jansen")
+    page.get_by_role("button", name="Next: check").click()
+    expect(page.get_by_text("Bakery Jansen may see this until")).to_be_visible()
+    page.get_by_role("button", name="I agree: share").click()
+    expect(page.get_by_role("status").filter(has_text="Your link for Bakery Jansen is ready")
+           ).to_be_visible()
+    shared = page.get_by_role("region", name="Shared with others")
+    shared.get_by_text("Show the link and QR code").click()
+    expect(shared.get_by_role("img", name="QR code of your link for Bakery Jansen")
+           ).to_be_visible()
+    link = shared.get_by_role("link", name=re.compile("shared")).get_attribute("href")
+    assert_no_horizontal_scroll(page)
+
+    # The employer opens it: a page in Dutch, without her name, employer or the months.
+    office = browser.new_context()
+    employer = office.new_page()
+    opened = employer.goto(link)
+    assert opened is not None and opened.status == 200
+    expect(employer.locator("html")).to_have_attribute("lang", "nl")
+    text = employer.locator("main").inner_text()
+    for private in ("Amina", "Yusuf", "Qorbanfield", "AZC Ter Apel", "2015-03"):
+        assert private not in text, private
+    assert "2015" in text
+
+    # She sees the look in her log, and stops sharing: the link shows nothing at once.
+    page.reload()
+    expect(log(page).get_by_role("listitem").filter(has_text="Bakery Jansen")).to_contain_text(
+        "Opened the link you shared")
+    page.get_by_role("button", name="Stop sharing with Bakery Jansen").click()
+    expect(page.get_by_role("status").filter(
+        has_text="Bakery Jansen can no longer see your profile.")).to_be_visible()
+    again = employer.goto(link)
+    assert again is not None and again.status == 410
+    text = employer.locator("main").inner_text()
+    assert "Amina" not in text and "Welder" not in text and "Lassen" not in text
+    office.close()
