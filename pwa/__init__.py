@@ -54,6 +54,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         REPLICA_ENDPOINT=None,
         # Days between asking for a profile to be deleted and its deletion (sync/erasure.py).
         ERASURE_GRACE_DAYS=30,
+        # Days a profile may go unused (no change, sign-in or look) before its deletion
+        # is asked for, with the grace period as notice; 0: never.
+        RETENTION_DAYS=730,
         # Who answers questions about people's data (an e-mail address or phone number),
         # shown on the privacy page (/privacy); none by default.
         PRIVACY_CONTACT=None,
@@ -64,6 +67,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     grace = app.config["ERASURE_GRACE_DAYS"]
     if isinstance(grace, bool) or not isinstance(grace, int) or not 0 <= grace <= 365:
         raise ValueError("TALENTKAART_ERASURE_GRACE_DAYS: a whole number of days, 0 to 365")
+    unused = app.config["RETENTION_DAYS"]
+    if isinstance(unused, bool) or not isinstance(unused, int) or not (
+            unused == 0 or 30 <= unused <= 3650):
+        raise ValueError("TALENTKAART_RETENTION_DAYS: 0 (never), or 30 to 3650 days")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
 

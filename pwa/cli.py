@@ -109,7 +109,7 @@ def serve(host: str, port: int, threads: int, queue: int, connections: int,
         click.echo(f"Every change is copied to {replica.replica_url} (Litestream; log in "
                    f"{replica.log_path})")
     # Deletions whose grace period is over are carried out now and every hour after.
-    erasing = _erase_hourly(app.config["DATABASE"])
+    erasing = _erase_hourly(app.config)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"Talentkaart runs at http://{shown}:{port}/ (press Ctrl+C to stop)")
     try:
@@ -126,15 +126,20 @@ def serve(host: str, port: int, threads: int, queue: int, connections: int,
 ERASE_EVERY_SECONDS = 3600
 
 
-def _erase_hourly(database: str) -> threading.Event:
-    """Carry out due deletions now and then every hour, in a thread of their own, until
-    the returned event is set. With several servers each does it; it is the same work."""
+def _erase_hourly(config: dict) -> threading.Event:
+    """Ask for the deletion of unused profiles and carry out due deletions, now and then
+    every hour, in a thread of their own, until the returned event is set. With several
+    servers each does it; it is the same work."""
     stopped = threading.Event()
 
     def run() -> None:
         while True:
-            store = Store(database)
+            store = Store(config["DATABASE"])
             try:
+                for person_id in _ask_unused(store, config):
+                    click.echo(f"The profile {person_id} was not used for "
+                               f"{config['RETENTION_DAYS']} days: its deletion is asked.",
+                               err=True)
                 for person_id in erasure.erase_due(store):
                     click.echo(f"Deleted the profile {person_id}, as asked.", err=True)
             except Exception as error:  # noqa: BLE001 (keep serving; try again in an hour)
@@ -146,6 +151,13 @@ def _erase_hourly(database: str) -> threading.Event:
 
     threading.Thread(target=run, name="erase-due", daemon=True).start()
     return stopped
+
+
+def _ask_unused(store: Store, config: dict) -> list[str]:
+    if not config["RETENTION_DAYS"]:
+        return []
+    return erasure.ask_inactive(store, inactive_days=config["RETENTION_DAYS"],
+                                grace_days=config["ERASURE_GRACE_DAYS"])
 
 
 @cli.command("ask-erasure")
@@ -172,13 +184,17 @@ def ask_erasure(username: str, reason: str) -> None:
 
 @cli.command("erase-due")
 def erase_due() -> None:
-    """Delete now the profiles whose deletion was asked for and whose grace period is over
-    (talentkaart serve also does it every hour)."""
+    """Ask for the deletion of profiles unused for RETENTION_DAYS, and delete now those
+    whose grace period is over (talentkaart serve also does it every hour)."""
     store = _store()
     try:
+        asked = _ask_unused(store, current_app.config)
         erased = erasure.erase_due(store)
     finally:
         store.close()
+    if asked:
+        click.echo(f"{len(asked)} unused profile(s) will be deleted after the grace period, "
+                   "unless kept.")
     click.echo(f"{len(erased)} profile(s) deleted.")
 
 

@@ -12,7 +12,7 @@ import io
 import json
 import tempfile
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask import (
     Blueprint,
@@ -33,8 +33,8 @@ from pwa.db import get_store
 from pwa.i18n import DEFAULT_LOCALE, dutch_reader, format_day, show_page_in, translate
 from pwa.paging import requested_page
 from pwa.security import current_actor, login_required, person_or_404
-from pwa.shares import HOW_TEXTS, share_list
-from sync import accounts, erasure, export, moves
+from pwa.shares import HOW_TEXTS, housing_consent_text, share_list
+from sync import accounts, erasure, export, moves, shares
 from sync.messages import N_
 from sync.store import utc_now
 
@@ -46,7 +46,8 @@ bp = Blueprint("privacy", __name__)
 # device keeps a person's pages only by asking for them: both are counted as pages.
 VIEWING_PAGES = {"profile.overview": "profile", "profile.basics": "profile",
                  "profile.section": "profile", "profile.edit": "profile",
-                 "staff.review": "review", "staff.talent_card": "card"}
+                 "staff.review": "review", "staff.talent_card": "card",
+                 "staff.housing_match": "housing", "staff.housing_match_json": "housing"}
 ROLE_TEXTS = {"coach": N_("Coach"), "volunteer": N_("Volunteer"), "share": N_("Shared link")}
 VIEWS_PAGE = 10
 # An export is written to a temporary file that stays in memory up to this size: a
@@ -85,7 +86,8 @@ def shown_depends_on(person_id: str) -> list[str]:
     staff = store.staff_at(person["location_id"]) if person and person["location_id"] else []
     return [repr(store.views_mark(person_id)),
             repr([(s["id"], s["role"], s["display_name"]) for s in staff]),
-            repr(notices(person_id)), repr(store.shares_mark(person_id))]
+            repr(notices(person_id)), repr(store.shares_mark(person_id)),
+            date.today().isoformat()]  # a share's link ends with its day
 
 
 def notices(person_id: str) -> dict:
@@ -109,9 +111,11 @@ def _erasure_notice(person_id: str) -> dict | None:
     asked = erasure.pending(store, person_id)
     if asked is None:
         return None
-    by = store.user(asked["asked_by"]) if asked["asked_by"] != person_id else None
+    unused = asked["asked_role"] == erasure.RETENTION
+    by = store.user(asked["asked_by"]) if asked["asked_by"] != person_id and not unused else None
     return {"due_on": asked["due_on"], "reason": asked["reason"], "role": asked["asked_role"],
-            "by": by["display_name"] if by else None, "self": asked["asked_by"] == person_id}
+            "by": by["display_name"] if by else None, "self": asked["asked_by"] == person_id,
+            "unused": unused}
 
 
 def render_overview(person: dict, errors: dict | None = None, status: int = 200):
@@ -130,7 +134,8 @@ def render_overview(person: dict, errors: dict | None = None, status: int = 200)
         erasure=erasure_notice(person_id), move=notices(person_id)["move"],
         moves=[m for m in store.moves_of(person_id) if m["answer"] == "moved"],
         shares=share_list(person_id), how_texts=HOW_TEXTS,
-        consents=store.consents_of(person_id),
+        consents=store.consents_of(person_id), housing_text=housing_consent_text(),
+        housing=store.consent_in_force(person_id, shares.HOUSING),
         grace_days=current_app.config["ERASURE_GRACE_DAYS"]), status
 
 

@@ -78,6 +78,15 @@ def consent_text(choice: shares.Choice | dict) -> str:
     return " ".join(sentences)
 
 
+def housing_consent_text() -> str:
+    """What the person agrees to when their place may give their work profile to the
+    allocation of a home (the same words on the page and in the consent kept)."""
+    return _("Your place may give your work profile to the people who look for a home for "
+             "you: your ambitions, the regions where you want to live and work, your work "
+             "experience, education and languages, with your name. That helps to find a "
+             "municipality where you can find work. You can withdraw this at any time.")
+
+
 def _how() -> str:
     return "personal_device" if session.permanent else "shared_device"
 
@@ -160,6 +169,32 @@ def stop_share(person_id: str, share_id: str):
     flash(_("%(audience)s can no longer see your profile.", audience=share["audience"]),
           "success")
     return redirect(url_for("privacy.overview", person_id=person_id, _anchor="shares"), 303)
+
+
+@bp.post("/people/<person_id>/privacy/housing")
+@login_required("refugee")
+def housing(person_id: str):
+    """Agree that the place may give the work profile to the housing allocation, or
+    withdraw that."""
+    from pwa.privacy import render_overview
+
+    person = person_or_404(person_id)
+    choice = request.form.get("answer", "")
+    try:
+        if choice == "agree":
+            shares.agree_to_housing(get_store(), current_actor(), person_id,
+                                    consent_text=housing_consent_text(),
+                                    locale=str(page_locale()), how=_how())
+            flash(_("Your place may give your work profile for finding a home."), "success")
+        elif choice == "withdraw":
+            shares.withdraw_housing(get_store(), current_actor(), person_id, how=_how())
+            flash(_("Your work profile is no longer given for finding a home."), "success")
+        else:
+            return render_overview(person, {"__all__": _("The request was not valid.")}, 422)
+    except shares.ShareRefused as refused:
+        return render_overview(person, {k: translate(v) for k, v in refused.errors.items()},
+                               422)
+    return redirect(url_for("privacy.overview", person_id=person_id, _anchor="housing"), 303)
 
 
 def _gone(status: int):

@@ -80,6 +80,27 @@ def stop(store: Store, actor: Actor, person_id: str) -> None:
     store.stop_erasure(person_id, actor.id, utc_now())
 
 
+RETENTION = "retention"  # who asks when a profile was not used (``ask_inactive``)
+INACTIVE_DAYS = 730  # the app's RETENTION_DAYS
+
+
+def ask_inactive(store: Store, *, inactive_days: int = INACTIVE_DAYS,
+                 grace_days: int = GRACE_DAYS, today: date | None = None) -> list[str]:
+    """Ask for the deletion of each profile nobody used for ``inactive_days``: no change
+    in it, no sign-in or look at it, and no "keep my profile" in that time. The grace
+    period is the notice: the person sees it on their pages and can keep the profile;
+    their coaches see it on the caseload and the review. Returns whose."""
+    day = today or date.today()
+    since = (day - timedelta(days=inactive_days)).isoformat()
+    asked = []
+    for person_id in store.unused_profiles(since):
+        store.ask_erasure({"person_id": person_id, "asked_at": utc_now(),
+                           "asked_by": RETENTION, "asked_role": RETENTION, "reason": None,
+                           "due_on": (day + timedelta(days=grace_days)).isoformat()})
+        asked.append(person_id)
+    return asked
+
+
 def erase_due(store: Store, today: date | None = None) -> list[str]:
     """Carry out every deletion whose grace period is over; returns whose."""
     day = (today or date.today()).isoformat()

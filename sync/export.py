@@ -29,6 +29,7 @@ VIEW_KINDS = {
     "card": N_("Made your talent card"),
     "export": N_("Downloaded a list with your volunteer hours"),
     "share": N_("Opened the link you shared"),
+    "housing": N_("Made your profile for the housing allocation"),
 }
 _PERSON_KEYS = ("id", "username", "display_name", "role", "locale", "created_at")
 _RECORD_KEYS = ("id", "type", "revision", "deleted", "data", "created_at", "created_by",
@@ -115,13 +116,60 @@ def _shown(record_type: str, field_name: str, value: Any, reader: Reader) -> str
     return spec.spec.display(spec, value, reader) or str(value)
 
 
+def _by_type(store: Store, person_id: str) -> dict[str, list[dict]]:
+    by_type: dict[str, list[dict]] = {name: [] for name in RECORD_TYPES}
+    for record in store.records(person_id):
+        by_type[record["type"]].append(record)
+    return by_type
+
+
+HOUSING_FORMAT = "talentkaart-housing-match"
+HOUSING_VERSION = 1
+HOUSING_TYPES = ("ambition", "work", "education", "language")
+
+
+def housing_match(store: Store, person_id: str, reader: Reader, *, now: str) -> dict:
+    """What the allocation of a home weighs for the person's chance of work, for the
+    process that matches status holders to municipalities (only with their consent):
+    ambitions, the regions they want to live and work in, sectors, work, education,
+    languages. Each value as stored, with its label as ``reader`` reads it."""
+    person = store.user(person_id)
+    place = store.location(person["location_id"]) if person["location_id"] else None
+    by_type = _by_type(store, person_id)
+
+    def entry(record_type: str, data: dict) -> dict:
+        shown: dict[str, Any] = {}
+        for spec in RECORD_TYPES[record_type].fields:
+            value = data.get(spec.name)
+            if value in (None, "", []) or spec.staff_only:
+                continue
+            shown[spec.name] = value
+            label = _shown(record_type, spec.name, value, reader)
+            if label != str(value):
+                shown[spec.name + "_label"] = label
+        return shown
+
+    ambitions = [a["data"] for a in by_type["ambition"]]
+    regions = sorted({code for a in ambitions for code in a.get("regions") or []})
+    sectors = sorted({a["sector"] for a in ambitions if a.get("sector")})
+    return {
+        "format": HOUSING_FORMAT, "version": HOUSING_VERSION, "made_at": now,
+        "person": {"id": person["id"], "display_name": person["display_name"],
+                   "location": place["name"] if place else None},
+        "regions": [{"code": code, "label": _shown("ambition", "regions", [code], reader)}
+                    for code in regions],
+        "sectors": [{"code": code, "label": _shown("ambition", "sector", code, reader)}
+                    for code in sectors],
+        **{record_type: [entry(record_type, r["data"]) for r in by_type[record_type]]
+           for record_type in HOUSING_TYPES},
+    }
+
+
 def json_resume(store: Store, person_id: str, reader: Reader, *, now: str) -> dict:
     """The person's CV in the JSON Resume schema (v1.0.0), labels as ``reader`` reads them,
     for a CV tool or a job site to import. Only what the schema has a place for."""
     person = store.user(person_id)
-    by_type: dict[str, list[dict]] = {name: [] for name in RECORD_TYPES}
-    for record in store.records(person_id):
-        by_type[record["type"]].append(record)
+    by_type = _by_type(store, person_id)
     basics = by_type["basics"][0]["data"] if by_type["basics"] else {}
     show = lambda t, f, v: _shown(t, f, v, reader)  # noqa: E731
     resume: dict[str, Any] = {

@@ -275,3 +275,33 @@ def shown_records(share: dict, by_type: dict[str, list[dict]]) -> dict[str, list
                 entries.append({**record, "data": data})
             shown[record_type] = entries
     return shown
+
+
+# -- the housing allocation ----------------------------------------------------------
+
+HOUSING = "housing"
+# What the allocation of a home weighs for the chance of work: a talent card of these
+# parts, with the name (it is about this person's home) and their own words.
+HOUSING_MATCH = {"sections": "ambitions,work,education,languages,rights", "named": 1,
+                 "free_text": 1}
+
+
+def agree_to_housing(store: Store, actor: Actor, person_id: str, *, consent_text: str,
+                     locale: str, how: str) -> dict:
+    """The person lets their place give their work profile to the housing allocation."""
+    if actor.id != person_id:
+        raise _refuse(NOT_FOUND)
+    if store.consent_in_force(person_id, HOUSING) is not None:
+        raise _refuse(N_("You agreed to this already."))
+    consent = {"id": new_id(), "person_id": person_id, "subject": HOUSING, "subject_id": None,
+               "text": consent_text, "locale": locale, "given_at": utc_now(), "how": how}
+    store.add_consent(consent)
+    return consent
+
+
+def withdraw_housing(store: Store, actor: Actor, person_id: str, how: str) -> None:
+    """The person takes that consent back: from now on it cannot be made."""
+    consent = store.consent_in_force(person_id, HOUSING) if actor.id == person_id else None
+    if consent is None:
+        raise _refuse(N_("There is no consent to withdraw."))
+    store.withdraw_consent(consent["id"], utc_now(), how)

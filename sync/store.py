@@ -1173,16 +1173,36 @@ class Store:
                           [at, withdrawn_how, share_id])
         return bool(changed)
 
+    def add_consent(self, consent: dict) -> None:
+        self._insert("consents", consent)
+
+    def consent_in_force(self, person_id: str, subject: str) -> dict | None:
+        """The person's consent to ``subject`` that was not withdrawn, if any."""
+        return self._row("SELECT * FROM consents WHERE person_id = ? AND subject = ?"
+                         " AND withdrawn_at IS NULL ORDER BY given_at DESC LIMIT 1",
+                         [person_id, subject])
+
+    def withdraw_consent(self, consent_id: str, at: str, how: str) -> bool:
+        return bool(self._run("UPDATE consents SET withdrawn_at = ?, withdrawn_how = ?"
+                              " WHERE id = ? AND withdrawn_at IS NULL",
+                              [at, how, consent_id]).rowcount)
+
     def consents_of(self, person_id: str) -> list[dict]:
         """Every consent a person gave, oldest first."""
         return self._rows("SELECT * FROM consents WHERE person_id = ? ORDER BY given_at, id",
                           [person_id])
 
     def shares_mark(self, person_id: str) -> tuple:
-        """What changes when a person's shares do (a kept page that lists them)."""
-        row = self._row("SELECT count(*) AS n, max(coalesce(answered_at, created_at)) AS at"
-                        " FROM shares WHERE person_id = ?", [person_id])
-        return int(row["n"]), row["at"]
+        """What changes when a person's shares or consents do (a kept page lists them)."""
+        # Counts, not times: a share made and stopped within a second still changes it.
+        row = self._row(
+            "SELECT count(*) AS n, count(answered_at) AS answered,"
+            " sum(CASE WHEN status = 'active' THEN 1 ELSE 0 END) AS active FROM shares"
+            " WHERE person_id = ?", [person_id])
+        consent = self._row("SELECT count(*) AS n, count(withdrawn_at) AS withdrawn"
+                            " FROM consents WHERE person_id = ?", [person_id])
+        return (int(row["n"]), int(row["answered"]), int(row["active"] or 0),
+                int(consent["n"]), int(consent["withdrawn"]))
 
     # -- erasure -----------------------------------------------------------------
 
@@ -1197,6 +1217,21 @@ class Store:
         """The deletion of a profile asked for and neither stopped nor carried out."""
         return self._row("SELECT * FROM erasures WHERE person_id = ? AND stopped_at IS NULL"
                          " AND erased_at IS NULL", [person_id])
+
+    def unused_profiles(self, since: str, limit: int = 500) -> list[str]:
+        """Refugees whose profile nobody used since ``since`` (a day): made before it,
+        no change, sign-in, look or stopped deletion since, and no deletion waiting."""
+        return [row["id"] for row in self._rows(
+            "SELECT u.id FROM users u WHERE u.role = 'refugee' AND u.created_at < ?"
+            " AND NOT EXISTS (SELECT 1 FROM operations o WHERE o.person_id = u.id"
+            "  AND o.at >= ?)"
+            " AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.user_id = u.id"
+            "  AND s.seen_at >= ?)"
+            " AND NOT EXISTS (SELECT 1 FROM profile_views v WHERE v.person_id = u.id"
+            "  AND v.day >= ?)"
+            " AND NOT EXISTS (SELECT 1 FROM erasures e WHERE e.person_id = u.id"
+            "  AND (e.stopped_at IS NULL OR e.stopped_at >= ?))"
+            " ORDER BY u.created_at, u.id LIMIT ?", [since, since, since, since, since, limit])]
 
     def stop_erasure(self, person_id: str, by: str, at: str) -> None:
         self._run("UPDATE erasures SET stopped_at = ?, stopped_by = ? WHERE person_id = ?"
@@ -1399,8 +1434,11 @@ class Store:
         where, params = self._people_where(location_ids, query)
         # The newest change of each person: one index lookup, not their whole history.
         sql = ("SELECT u.id, u.username, u.display_name, u.location_id,"  # noqa: S608
-               " l.name AS location_name, h.seq AS last_seq, h.at AS last_change_at"
+               " l.name AS location_name, h.seq AS last_seq, h.at AS last_change_at,"
+               " e.due_on AS erasure_due_on"
                " FROM users u LEFT JOIN locations l ON l.id = u.location_id"
+               " LEFT JOIN erasures e ON e.person_id = u.id AND e.stopped_at IS NULL"
+               "  AND e.erased_at IS NULL"
                " LEFT JOIN history h ON h.seq = (SELECT max(seq) FROM history"
                "  WHERE person_id = u.id)"
                f" WHERE {where} ORDER BY {self.sql.nocase('u.display_name')}, u.id"

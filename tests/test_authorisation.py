@@ -154,6 +154,11 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "shares.stop_share": {"POST": own_profile(422)},
     "staff.propose_share": {"POST": coach_about_a(422)},
     "shares.shared": {"GET": every(404)},
+    # The housing allocation: the person agrees or withdraws (neither: 422); a coach of
+    # the place makes it only with that consent (none here: 403).
+    "shares.housing": {"POST": own_profile(422)},
+    "staff.housing_match": {"GET": coach_about_a(403)},
+    "staff.housing_match_json": {"GET": coach_about_a(403)},
     "staff.stop_erasure": {"POST": coach_about_a(303)},
     # Signed out too: a deletion ends every session (tests/test_erasure.py).
     "offline.erased": {"GET": every(400)},

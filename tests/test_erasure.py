@@ -300,3 +300,84 @@ def _files(database):
 
     path = Path(database)
     return [p for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")) if p.exists()]
+
+
+# -- retention: a profile nobody uses is deleted, after notice ------------------------
+
+LONG_AGO = "2020-01-01T09:00:00+00:00"
+
+
+def long_unused(store, person, looked_on="2020-01-01"):
+    """Everything the person and others did in the profile, two years back and more
+    (recent looks to ``looked_on``: a day without looks yet)."""
+    store.execute("UPDATE users SET created_at = ? WHERE id = ?", [LONG_AGO, person["id"]])
+    store.execute("UPDATE operations SET at = ? WHERE person_id = ?", [LONG_AGO, person["id"]])
+    store.execute("UPDATE sessions SET seen_at = ? WHERE user_id = ?", [LONG_AGO, person["id"]])
+    store.execute("UPDATE profile_views SET day = ? WHERE person_id = ? AND day > ?",
+                  [looked_on, person["id"], looked_on])
+
+
+def test_an_unused_profile_is_asked_to_be_deleted_and_she_is_told(client, store, people, app):
+    amina, _coach, desk = people
+    add(store, amina)
+    desk.get(f"/people/{amina['id']}/review")
+    long_unused(store, amina)
+    assert erasure.ask_inactive(store, inactive_days=730, grace_days=30) == [amina["id"]]
+    asked = erasure.pending(store, amina["id"])
+    assert (asked["asked_role"], asked["reason"], asked["due_on"]) == (
+        "retention", None, (TODAY + timedelta(days=30)).isoformat())
+    # Asked once: the next hour asks nothing again.
+    assert erasure.ask_inactive(store, inactive_days=730, grace_days=30) == []
+    # She is told why, and keeps it; her coach sees it on the caseload and the review.
+    page = text_of(client.get(f"/people/{amina['id']}/privacy"))
+    assert "Nobody used your profile for 730 days." in page
+    assert "To be deleted on" in text_of(desk.get("/caseload"))
+    assert "Nobody used it for 730 days" in text_of(desk.get(f"/people/{amina['id']}/review"))
+    path = f"/people/{amina['id']}/privacy"
+    assert client.post(f"{path}/keep", data={"csrf_token": token_of(client, path)}
+                       ).status_code == 303
+    assert erasure.pending(store, amina["id"]) is None
+    # Keeping it is a use: not asked again until it goes unused for that long again.
+    assert erasure.ask_inactive(store, inactive_days=730, grace_days=30) == []
+    store.execute("UPDATE erasures SET stopped_at = ? WHERE person_id = ?",
+                  [LONG_AGO, amina["id"]])
+    long_unused(store, amina, looked_on="2020-02-01")
+    assert erasure.ask_inactive(store, inactive_days=730, grace_days=30) == [amina["id"]]
+
+
+@pytest.mark.parametrize("use", ["change", "sign-in", "look"])
+def test_any_use_keeps_a_profile(client, store, people, login, use):
+    amina, _coach, desk = people
+    add(store, amina)
+    long_unused(store, amina)
+    if use == "change":
+        add(store, amina)
+    elif use == "sign-in":
+        login(amina)
+    else:
+        desk.get(f"/people/{amina['id']}/")
+    assert erasure.ask_inactive(store, inactive_days=730) == []
+
+
+def test_a_new_profile_is_not_unused(store, people):
+    amina, _, _ = people
+    assert erasure.ask_inactive(store, inactive_days=30) == []
+
+
+def test_the_command_asks_for_unused_profiles_unless_retention_is_off(app, store, people):
+    amina, _, _ = people
+    long_unused(store, amina)
+    app.config["RETENTION_DAYS"] = 0
+    result = app.test_cli_runner().invoke(cli, ["erase-due"], catch_exceptions=False)
+    assert erasure.pending(store, amina["id"]) is None and "0 profile(s) deleted" in result.output
+    app.config["RETENTION_DAYS"] = 730
+    result = app.test_cli_runner().invoke(cli, ["erase-due"], catch_exceptions=False)
+    assert "1 unused profile(s) will be deleted" in result.output
+    assert erasure.pending(store, amina["id"])["asked_role"] == "retention"
+
+
+@pytest.mark.parametrize("days", [-1, 29, 3651, "730", True])
+def test_a_retention_that_is_not_days_is_refused_at_start(tmp_path, days):
+    with pytest.raises(ValueError, match="RETENTION_DAYS"):
+        create_app({"DATABASE": str(tmp_path / "x.sqlite3"), "SECRET_KEY": "x",
+                    "RETENTION_DAYS": days})

@@ -307,3 +307,72 @@ def test_her_data_holds_her_shares_and_consents(client, amina):
         "Bakery Jansen", ["skills", "languages", "work"], False)
     [consent] = data["consents"]
     assert consent["subject_id"] == made["id"] and consent["text"].startswith("Bakery Jansen")
+
+
+AMBITION = {"occupation": None, "sector": None, "work_form": "employment",
+            "regions": ["groningen", "utrecht"], "note": "A bakery of my own"}
+
+
+def test_her_place_gives_her_work_profile_for_a_home_only_with_her_consent(client, store,
+                                                                             amina, coach):
+    _, desk = coach
+    add(store, amina, "ambition", {k: v for k, v in AMBITION.items() if v is not None})
+    page, data = (f"/people/{amina['id']}/housing-match",
+                  f"/people/{amina['id']}/housing-match.json")
+    assert desk.get(page).status_code == 403 and desk.get(data).status_code == 403
+    assert "has not agreed" in text_of(desk.get(page)) or "niet" in text_of(desk.get(page))
+    path = f"/people/{amina['id']}/privacy"
+    shown = text_of(client.get(path))
+    assert "Your place may give your work profile to the people who look for a home" in shown
+    agreed = client.post(f"{path}/housing", data={"csrf_token": token_of(client, path),
+                                                  "answer": "agree"})
+    assert agreed.status_code == 303
+    [consent] = store.consents_of(amina["id"])
+    assert consent["subject"] == "housing" and consent["text"].startswith("Your place may")
+    again = client.post(f"{path}/housing", data={"csrf_token": token_of(client, path),
+                                                 "answer": "agree"})
+    assert again.status_code == 422 and "agreed to this already" in text_of(again)
+
+    printed = desk.get(page)
+    assert printed.status_code == 200 and "Amina Zylpharine" in text_of(printed)
+    made = desk.get(data)
+    assert made.status_code == 200 and made.headers["Content-Disposition"].startswith(
+        "attachment")
+    match = made.get_json()
+    assert (match["format"], match["version"]) == ("talentkaart-housing-match", 1)
+    assert [r["code"] for r in match["regions"]] == ["groningen", "utrecht"]
+    assert match["work"][0]["job_title"] == WORK["job_title"]
+    assert match["work"][0]["country_label"] == "Syrië"  # labels in Dutch
+    assert match["ambition"][0]["note"] == "A bakery of my own"
+    assert "Made your profile for the housing allocation" in text_of(client.get(path))
+
+    withdrawn = client.post(f"{path}/housing", data={"csrf_token": token_of(client, path),
+                                                     "answer": "withdraw"})
+    assert withdrawn.status_code == 303
+    assert store.consents_of(amina["id"])[0]["withdrawn_at"]
+    assert desk.get(page).status_code == 403 and desk.get(data).status_code == 403
+    none = client.post(f"{path}/housing", data={"csrf_token": token_of(client, path),
+                                                "answer": "withdraw"})
+    assert none.status_code == 422 and "no consent to withdraw" in text_of(none)
+
+
+def test_her_kept_privacy_page_changes_with_her_shares_and_consents(client, store, amina):
+    from tests.test_pages_etag import etag
+
+    path = f"/people/{amina['id']}/privacy"
+
+    def tag_after(done):
+        client.get(path)  # the page that shows what was done (a flash, without a tag)
+        return etag(client, path)
+
+    tags = [etag(client, path)]
+    share(client, amina)
+    tags.append(tag_after(share))
+    [made] = store.shares_of(amina["id"])
+    client.post(f"{path}/shares/{made['id']}/stop", data={"csrf_token": token_of(client, path)})
+    tags.append(tag_after("stop"))
+    client.post(f"{path}/housing", data={"csrf_token": token_of(client, path),
+                                         "answer": "agree"})
+    tags.append(tag_after("housing"))
+    assert len(set(tags)) == 4
+    assert etag(client, path) == tags[-1]

@@ -85,6 +85,7 @@ def _review_context(person: dict) -> dict:
             "erasure": erasure_notice(person_id), "move": store.pending_move(person_id),
             "shares": store.shares_of(person_id), "share_sections": shares.SECTIONS,
             "section_choices": [(key, _(label)) for key, (label, _t) in shares.SECTIONS.items()],
+            "housing": store.consent_in_force(person_id, shares.HOUSING),
             "max_days": shares.MAX_DAYS, "share_defaults": shares.default_form(),
             "places": [p for p in store.locations() if p["id"] != person["location_id"]]}
 

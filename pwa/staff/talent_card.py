@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import render_template
+from flask import abort, jsonify, render_template
 
 from pwa.db import get_store
-from pwa.i18n import language_name, show_page_in
+from pwa.i18n import dutch_reader, language_name, show_page_in
 from pwa.profile import advice_for, hours_totals_of, load_profile
 from pwa.security import login_required, person_or_404
 from pwa.staff import bp
 from pwa.staff.entries import show_value
-from sync import shares
+from sync import export, shares
 from sync.records import RECORD_TYPES
+from sync.store import utc_now
 
 TALENT_CARD_SKILLS = 8
 
@@ -25,6 +26,35 @@ def talent_card(person_id: str):
     person = person_or_404(person_id)
     show_page_in("nl")
     return render_template("staff/talent_card.html", **talent_card_context(person))
+
+
+@bp.get("/people/<person_id>/housing-match")
+@login_required("coach")
+def housing_match(person_id: str):
+    """The person's work profile for the allocation of a home, printable, in Dutch;
+    only with their consent."""
+    person = person_or_404(person_id)
+    consent = get_store().consent_in_force(person_id, shares.HOUSING)
+    show_page_in("nl")
+    if consent is None:
+        return render_template("staff/housing_match.html", person=person, consent=None), 403
+    return render_template("staff/housing_match.html", consent=consent,
+                           **talent_card_context(person, shares.HOUSING_MATCH))
+
+
+@bp.get("/people/<person_id>/housing-match.json")
+@login_required("coach")
+def housing_match_json(person_id: str):
+    """The same as JSON (sync.export.housing_match), for the allocation's systems."""
+    person = person_or_404(person_id)
+    store = get_store()
+    if store.consent_in_force(person_id, shares.HOUSING) is None:
+        abort(403)
+    response = jsonify(export.housing_match(store, person_id, dutch_reader(), now=utc_now()))
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="housing-match-{person["username"]}.json"')
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def talent_card_context(person: dict, share: dict | None = None) -> dict:
