@@ -33,7 +33,7 @@ from sync.store import open_store  # noqa: E402
 from sync.write import Actor  # noqa: E402
 
 PAGES = ["/", "/basics", "/ambitions/", "/skills/", "/languages/", "/education/", "/work/",
-         "/volunteering/", "/plan/", "/volunteering/new"]
+         "/volunteering/", "/plan/", "/volunteering/new", "/privacy"]
 
 
 def add_big_profile(store, location_id: str, entries: int) -> str:

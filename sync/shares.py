@@ -114,7 +114,8 @@ def check(form: dict, today: date | None = None) -> Choice:
     elif until < day:
         errors["expires_on"] = (N_("This date has passed. Choose a day from today on."), {})
     elif until > day + timedelta(days=MAX_DAYS):
-        errors["expires_on"] = (N_("Share for at most %(days)s days."), {"days": MAX_DAYS})
+        # The field's hint says how far (a plural); the message needs no number.
+        errors["expires_on"] = (N_("This day is too far ahead. Choose an earlier day."), {})
     if errors:
         raise ShareRefused(errors)
     named = mode == "yes"

@@ -129,7 +129,7 @@ def test_a_contact_goes_only_with_the_name(client, store, amina):
     ({"expires_on": (TODAY - timedelta(days=1)).isoformat()}, "expires_on",
      "This date has passed"),
     ({"expires_on": (TODAY + timedelta(days=181)).isoformat()}, "expires_on",
-     "Share for at most 180 days."),
+     "This day is too far ahead."),
     ({"expires_on": "2027-02-30"}, "expires_on", "Enter a real date"),
     ({"expires_on": ""}, "expires_on", "Enter a date"),
     ({"audience": "  "}, "audience", "Say who you share it with"),
