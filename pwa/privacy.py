@@ -12,7 +12,9 @@ import io
 import json
 import tempfile
 import zipfile
+from collections.abc import Callable
 from datetime import UTC, date, datetime
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -78,27 +80,40 @@ def count_views(response: Response) -> Response:
     return response
 
 
+def _once(what: str, key: str | None, make: Callable[[], Any]) -> Any:
+    """``make()``, looked up once per request: a kept page's tag and the page both ask."""
+    found = g.setdefault("privacy_" + what, {})
+    if key not in found:
+        found[key] = make()
+    return found[key]
+
+
+def _staff_at(location_id: str | None) -> list[dict]:
+    return _once("staff", location_id, lambda: get_store().staff_at(location_id)
+                 if location_id else [])
+
+
+def _views_mark(person_id: str) -> tuple[int, int]:
+    return _once("views", person_id, lambda: get_store().views_mark(person_id))
+
+
 def shown_depends_on(person_id: str) -> list[str]:
-    """What the privacy page shows besides the pack's stamp: the log, and who works at
-    the person's place (a kept copy is refreshed when either changes)."""
-    store = get_store()
-    person = store.user(person_id)
-    staff = store.staff_at(person["location_id"]) if person and person["location_id"] else []
-    return [repr(store.views_mark(person_id)),
+    """What the privacy page shows besides the pack's stamp: the log, who works at the
+    person's place, what waits for an answer, the shares and consents (a kept copy is
+    refreshed when one changes)."""
+    person = get_store().user(person_id)
+    staff = _staff_at(person["location_id"] if person else None)
+    return [repr(_views_mark(person_id)),
             repr([(s["id"], s["role"], s["display_name"]) for s in staff]),
-            repr(notices(person_id)), repr(store.shares_mark(person_id)),
+            repr(notices(person_id)), repr(get_store().shares_mark(person_id)),
             date.today().isoformat()]  # a share's link ends with its day
 
 
 def notices(person_id: str) -> dict:
     """What waits for the person's answer: a deletion asked for (``erasure``) and a move
-    proposed (``move``), each None when there is none. Looked up once per request: a
-    kept page's tag and the page both ask."""
-    found = g.setdefault("privacy_notices", {})
-    if person_id not in found:
-        found[person_id] = {"erasure": _erasure_notice(person_id),
-                            "move": get_store().pending_move(person_id)}
-    return found[person_id]
+    proposed (``move``), each None when there is none."""
+    return _once("notices", person_id, lambda: {
+        "erasure": _erasure_notice(person_id), "move": get_store().pending_move(person_id)})
 
 
 def erasure_notice(person_id: str) -> dict | None:
@@ -122,8 +137,8 @@ def render_overview(person: dict, errors: dict | None = None, status: int = 200)
     store = get_store()
     person_id = person["id"]
     place = store.location(person["location_id"]) if person["location_id"] else None
-    staff = store.staff_at(place["id"]) if place else []
-    rows, _views = store.views_mark(person_id)
+    staff = _staff_at(place["id"] if place else None)
+    rows, _views = _views_mark(person_id)
     page = requested_page(rows, VIEWS_PAGE)
     return render_template(
         "privacy/overview.html", person=person, place=place,
