@@ -99,10 +99,12 @@ def test_every_gap_names_a_real_locale_or_a_topic():
 
 def test_the_picker_lists_every_language_with_its_own_lang_and_dir(client):
     html = client.get("/sign-in").get_data(as_text=True)
+    # At the top of the page, before anything else of the sign-in page.
+    assert html.index('class="lang-menu"') < html.index("<main")
     for loc in locales.LOCALES.values():
-        assert (f'<option value="{loc.code}" lang="{loc.tag}" dir="{loc.direction}"'
-                in html), loc.code
-        assert f">{loc.own_name}</option>" in html
+        assert (f'<button type="submit" name="locale" value="{loc.code}" lang="{loc.tag}"'
+                f' dir="{loc.direction}"' in html), loc.code
+        assert f">{loc.own_name}</button>" in html
 
 
 @pytest.mark.parametrize("header, lang, direction", [

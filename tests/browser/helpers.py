@@ -105,3 +105,20 @@ def expect_field_error(page: Page, label: str, message: str, *, exact: bool = Fa
     expect(summary_title.locator("..")).to_be_focused()
     link = page.get_by_role("link", name=message, exact=True)
     expect(link).to_have_attribute("href", f"#{field.get_attribute('id')}")
+
+
+def open_language_menu(page: Page):
+    """Open the language menu at the top of the page (the globe); returns its list."""
+    menu = page.locator("header details.lang-menu")
+    if menu.get_attribute("open") is None:
+        menu.locator("summary").click()
+    return menu.get_by_role("list")
+
+
+def switch_language(page: Page, code: str) -> None:
+    """Choose another language in the menu at the top of the page, by its button."""
+    from sync import locales
+
+    name = locales.LOCALES[code].own_name
+    open_language_menu(page).get_by_role("button", name=name, exact=True).click(
+        no_wait_after=True)

@@ -15,8 +15,9 @@ from contextlib import contextmanager
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser import helpers
 from tests.browser import test_offline_refresh as refresh
-from tests.browser.helpers import add_location, add_user, page_gettext, put
+from tests.browser.helpers import add_location, add_user, put
 from tests.browser.offline_helpers import (
     first_page,
     goto,
@@ -81,10 +82,8 @@ def layla(live_store):
 
 
 def switch_language(page: Page, code: str) -> None:
-    """Choose another language in the picker at the bottom of the page."""
-    _ = page_gettext(page)
-    page.get_by_label(_("Language")).select_option(code)
-    page.get_by_role("button", name=_("Change language")).click(no_wait_after=True)
+    """Choose another language in the menu at the top of the page."""
+    helpers.switch_language(page, code)
 
 
 def test_a_language_switch_right_after_sign_in_reaches_every_kept_page_on_a_slow_phone(

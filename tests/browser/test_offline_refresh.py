@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from pwa.offline import pack_urls
-from tests.browser.helpers import add_location, add_user, page_gettext, put
+from tests.browser.helpers import add_location, add_user, page_gettext, put, switch_language
 from tests.browser.offline_helpers import (
     READ_RECORDS,
     SECRET,
@@ -192,8 +192,7 @@ def test_a_change_refreshes_the_pages_that_show_entries_and_not_the_forms(
 def test_after_a_language_switch_other_kept_pages_are_in_the_new_language(phone, base, amina):
     pid = amina["id"]
     page = ready(phone, base, amina)
-    page.get_by_label("Language").select_option("nl")
-    page.get_by_role("button", name="Change language").click(no_wait_after=True)
+    switch_language(page, "nl")
     expect(page.locator("html")).to_have_attribute("lang", "nl")
     wait_until(page, PACK_CURRENT, f"pack:{pid}", what="the Dutch pack noted")
 
