@@ -16,7 +16,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 
 from pwa.db import get_store
-from pwa.i18n import plural_forms, translate
+from pwa.i18n import dutch, page_locale, plural_forms, translate
 from pwa.paging import Page, requested_page
 from pwa.privacy import notices
 from pwa.security import (
@@ -385,7 +385,9 @@ def pick(person_id: str, kind: str):
     field_name = request.args.get("field", "code")
     if field_name not in ("code", "occupation"):
         abort(400)
-    results = taxonomy.search(kind, query, _) if query.strip() else []
+    results = taxonomy.search(kind, query, _, dutch=dutch,
+                              words=taxonomy.search_words(str(page_locale()))
+                              ) if query.strip() else []
     return render_template("profile/_pick_results.html", kind=kind, results=results,
                            query=query, field_name=field_name,
                            selected=request.args.get(field_name, ""))

@@ -9,10 +9,13 @@ mapped onto ESCO or UWV classifications. Anything missing goes in free text.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 from sync.messages import N_
 
@@ -470,21 +473,60 @@ def skills_by_area() -> list[tuple[Area, list[Skill]]]:
     return [(a, [s for s in SKILLS if s.area == a.code]) for a in AREAS]
 
 
+# Letters that people type for one another: Persian, Dari, Pashto and
+# Sorani keyboards give ی and ک where Arabic has ي and ك, a final ه is often typed for
+# ة, and hamza on a seat is often left out (NFKD already drops it from أ إ آ ؤ ئ).
+# The tatweel stretches a word and the zero-width non-joiner only shapes it.
+_ARABIC_SCRIPT = str.maketrans({
+    "ی": "ي", "ى": "ي", "ې": "ي", "ۍ": "ي", "ے": "ي",
+    "ک": "ك", "ڪ": "ك",
+    "ة": "ه", "ۀ": "ه", "ە": "ه",
+    "ٱ": "ا", "ء": None, "ـ": None, "\u200c": None,
+    # Sorani, Kurmanji and Pashto letters typed on an Arabic or Persian keyboard.
+    "ێ": "ي", "ۆ": "و", "ڕ": "ر", "ڵ": "ل", "ڤ": "ف",
+    "ټ": "ت", "ډ": "د", "ړ": "ر", "ښ": "ش", "ږ": "ز", "ګ": "گ", "ځ": "ج", "ڼ": "ن",
+    # Turkish dotless i, typed as i on most keyboards.
+    "ı": "i",
+})
+
+
+# Ethiopic (Tigrinya, Amharic) writes a consonant and its vowel as one syllable, eight
+# to a consonant; people spell the vowels differently ("ምግቢ" and "መግቢ", food). Each
+# syllable folds to its consonant's first form, as Latin letters lose their accents.
+_ETHIOPIC_VOWELS = {code: code & ~7 for code in range(0x1200, 0x1358)}
+
+
 def fold(text: str) -> str:
-    """Text reduced for matching: no accents or other combining marks, casefolded.
+    """Text reduced for matching: no accents or other combining marks, casefolded,
+    Arabic-script letter variants made one.
 
     ``"Café"`` and ``"cafe"`` fold alike; Arabic loses its optional vowel marks,
-    which people rarely type.
+    which people rarely type; ``"آشپزی"`` and ``"اشپزي"`` fold alike.
     """
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    kept = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return kept.translate(_ARABIC_SCRIPT).translate(_ETHIOPIC_VOWELS).casefold()
 
 
 _WORD = re.compile(r"\w+")
 
 
 def _words(folded: str) -> list[str]:
-    return _WORD.findall(folded)
+    # A word of a label also counts without the Arabic article: "الطبخ" is "طبخ" too.
+    words = _WORD.findall(folded)
+    return words + [w[2:] for w in words if w.startswith("ال") and len(w) > 3]
+
+
+@lru_cache(maxsize=65536)
+def _folded(text: str) -> tuple[str, list[str]]:
+    """A label's or search word's folded text and words: the same few thousand texts
+    are matched on every keystroke, so each is folded once."""
+    folded = fold(text)
+    return folded, _words(folded)
+
+
+def _query_words(folded: str) -> list[str]:
+    return [w[2:] if w.startswith("ال") and len(w) > 3 else w for w in _WORD.findall(folded)]
 
 
 def _matches(query_words: list[str], text_words: list[str]) -> bool:
@@ -493,31 +535,50 @@ def _matches(query_words: list[str], text_words: list[str]) -> bool:
     return all(any(w.startswith(q) for w in text_words) for q in query_words)
 
 
-def search(kind: str, query: str, translate: Callable[[str], str],
-           limit: int = 20) -> list[Entry]:
+def search(kind: str, query: str, translate: Callable[[str], str], *,
+           dutch: Callable[[str], str] | None = None,
+           words: dict[str, list[str]] | None = None, limit: int = 20) -> list[Entry]:
     """Entries of ``kind`` whose label matches ``query``, best first.
 
-    ``translate`` turns a msgid into the label in the user's language. Each
-    word of the query must be the start of a word in the translated label or
-    in the English msgid (so English works in every language). Labels that
-    start with the query come first, then other matches in the user's
-    language, then matches in English only; ties sort by translated label.
+    ``translate`` turns a msgid into the label in the user's language, ``dutch`` into
+    the Dutch label; ``words`` are extra search words by code in the user's language
+    (``search_words``). Each word of the query must be the start of a word of one of
+    them, or of the English msgid. Labels that start with the query come first, then
+    other matches of the label, then of the search words, then of the Dutch or
+    English label; ties sort by translated label.
     """
     folded_query = fold(query).strip()
-    query_words = _words(folded_query)
+    query_words = _query_words(folded_query)
     if not query_words:
         return []
+    words = words or {}
     ranked = []
     for entry in _index(kind).values():
-        shown = fold(translate(entry.label))
+        shown, shown_words = _folded(translate(entry.label))
         if shown.startswith(folded_query):
             rank = 0
-        elif _matches(query_words, _words(shown)):
+        elif _matches(query_words, shown_words):
             rank = 1
-        elif _matches(query_words, _words(fold(entry.label))):
+        elif any(_matches(query_words, _folded(word)[1]) for word in words.get(entry.code, ())):
             rank = 2
+        elif (_matches(query_words, _folded(entry.label)[1])
+              or (dutch is not None and _matches(query_words, _folded(dutch(entry.label))[1]))):
+            rank = 3
         else:
             continue
         ranked.append((rank, shown, entry.code, entry))
     ranked.sort(key=lambda item: item[:3])
     return [entry for *_, entry in ranked[:limit]]
+
+
+SEARCH_WORDS = Path(__file__).parent / "data" / "search_words"
+
+
+@lru_cache(maxsize=32)
+def search_words(locale: str) -> dict[str, list[str]]:
+    """Extra search words by code for ``locale`` (sync/data/search_words/<locale>.json):
+    the words people use that the labels do not have. None for a locale without a list."""
+    path = SEARCH_WORDS / f"{locale}.json"
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))

@@ -185,3 +185,69 @@ def test_search_works_in_arabic_script():
 
 def test_search_respects_the_limit():
     assert len(taxonomy.search("skill", "a", english, limit=5)) == 5
+
+
+# -- search in one's own words -------------------------------------------------------
+
+
+@pytest.mark.parametrize(("typed", "label"), [
+    ("اشپزي", "آشپزی"),  # Arabic yeh for Persian yeh, no madda
+    ("مكتبه", "مکتبة"),  # Arabic kaf, heh for teh marbuta
+    ("اسعاف", "إسعاف"),  # hamza below left out
+    ("طبخ", "طبّـخ"),  # no shadda, no tatweel
+    ("ምግቢ", "መግቢ"),  # Tigrinya: another vowel of the same consonants
+    ("cafe", "Café"),
+])
+def test_letters_people_type_for_one_another_fold_alike(typed, label):
+    assert taxonomy.fold(typed) == taxonomy.fold(label)
+
+
+def test_the_arabic_article_may_be_left_out_or_typed():
+    arabic = {"Cook for large groups": "الطبخ لمجموعات كبيرة", "Cook meals": "طبخ الوجبات"}
+
+    def translate(msgid: str) -> str:
+        return arabic.get(msgid, msgid)
+
+    found = codes(taxonomy.search("skill", "طبخ", translate))
+    assert {"skill.hospitality.large_groups", "skill.hospitality.cooking"} <= set(found)
+    assert "skill.hospitality.cooking" in codes(taxonomy.search("skill", "الطبخ", translate))
+
+
+def test_search_finds_dutch_labels_in_any_language():
+    found = codes(taxonomy.search("occupation", "lasser", english, dutch=dutch))
+    assert found == ["7212.1"]
+    assert codes(taxonomy.search("occupation", "lasser", english)) == []
+
+
+def test_search_words_find_what_the_labels_do_not_say_after_the_labels():
+    words = {"skill.hospitality.cooking": ["meat stew", "kitchen"]}
+    found = codes(taxonomy.search("skill", "kitchen", english, words=words))
+    # The label "Wash dishes in a professional kitchen" first, then the search word.
+    assert found[-1] == "skill.hospitality.cooking" and len(found) >= 2
+    assert codes(taxonomy.search("skill", "stew", english, words=words)) == [
+        "skill.hospitality.cooking"]
+
+
+CODES = {e.code for kind in taxonomy.KINDS for e in taxonomy.entries(kind)}
+
+
+@pytest.mark.parametrize("path", sorted(taxonomy.SEARCH_WORDS.glob("*.json")),
+                         ids=lambda p: p.stem)
+def test_every_search_word_list_names_known_codes_with_words(path):
+    import json
+
+    from sync import locales
+
+    assert path.stem in locales.CODES
+    words = json.loads(path.read_text(encoding="utf-8"))
+    assert set(words) <= CODES, set(words) - CODES
+    for code, items in words.items():
+        assert isinstance(items, list) and items, code
+        assert all(isinstance(w, str) and w.strip() == w and w for w in items), code
+        assert len(items) == len(set(items)), code
+    # The cooking entries say it in the words people use (see the next test).
+    assert {"skill.hospitality.cooking", "5120.1"} <= set(words)
+
+
+def test_a_locale_without_a_list_has_no_words():
+    assert taxonomy.search_words("xx") == {}
