@@ -84,6 +84,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         offline,
         privacy,
         profile,
+        read_aloud,
         security,
         shares,
         staff,
@@ -95,6 +96,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Registered first so its after-request hooks run last, on the final body.
     assets.init_app(app)
     security.init_app(app)
+    read_aloud.init_app(app)
     for blueprint in (auth.bp, profile.bp, staff.bp, admin.bp, offline.bp, privacy.bp,
                       shares.bp):
         app.register_blueprint(blueprint)

@@ -218,6 +218,31 @@ def _stop(message: str) -> None:
     sys.exit(1)
 
 
+@cli.command("recordings")
+@click.argument("locale")
+def recordings(locale: str) -> None:
+    """List the texts of LOCALE that have no recording for read-aloud yet: per line the
+    file to record (under translations/LOCALE/audio/, as .opus, .ogg, .mp3 or .wav),
+    a tab, and the text to read. Texts with a value filled in (a name, a date) are left
+    out: they differ on every page."""
+    from babel.messages.pofile import read_po
+
+    from pwa import ROOT, read_aloud
+    from sync import locales
+
+    if locale not in locales.CODES:
+        _stop(f"no locale {locale!r}; one of: {', '.join(locales.CODES)}")
+    with open(ROOT / "translations" / locale / "LC_MESSAGES" / "messages.po", "rb") as po:
+        catalog = read_po(po)
+    texts = list(dict.fromkeys(
+        m.string for m in catalog
+        if m.id and isinstance(m.string, str) and m.string and "%(" not in m.string))
+    lacking = read_aloud.missing(locale, texts)
+    for text in lacking:
+        click.echo(f"{read_aloud.recording_key(text)}.opus\t{text}")
+    click.echo(f"{len(lacking)} of {len(texts)} texts of {locale} have no recording.", err=True)
+
+
 @cli.command("create-user")
 @click.option("--role", type=click.Choice(accounts.ROLES), required=True)
 @click.option("--username", required=True, help="3 to 32 characters: a-z, 0-9, . _ -")

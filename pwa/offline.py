@@ -57,7 +57,7 @@ MANIFEST_ICONS = [("icon-192.png", "192x192", "any"), ("icon-512.png", "512x512"
                   ("maskable-192.png", "192x192", "maskable"),
                   ("maskable-512.png", "512x512", "maskable"), ("icon.svg", "any", "any")]
 # Every module in static/js: a module the shell lacks would not load offline.
-SHELL_ASSETS = ["css/app.css", "vendor/htmx/htmx.min.js",
+SHELL_ASSETS = ["css/app.css", "vendor/htmx/htmx.min.js", "icons/sprite.svg",
                 *(f"js/{path.name}" for path in sorted((ROOT / "static" / "js").glob("*.js"))),
                 *(f"icons/{name}" for name, _, _ in MANIFEST_ICONS)]
 

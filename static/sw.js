@@ -101,6 +101,17 @@ self.addEventListener("message", (event) => {
     // The page learns on its own channel whether every page is kept now.
     event.waitUntil(cachePagesOnce(message).then((kept) => event.ports[0]?.postMessage({ kept })));
   }
+  if (message.type === "keep-recordings") {
+    // Read-aloud recordings of a page (static/js/readaloud.js), kept like the shell's
+    // files: only our own /audio/ addresses, and the ones not kept yet.
+    event.waitUntil((async () => {
+      const shell = await caches.open(SHELL_CACHE);
+      for (const url of (message.urls || []).filter((u) => new URL(u, self.location.origin).pathname.startsWith("/audio/"))) {
+        if (await shell.match(url)) continue;
+        try { await shell.put(url, await fetchOk(new Request(url, { credentials: "omit" }))); } catch { /* offline: next time */ }
+      }
+    })());
+  }
   if (message.type === "clear-pages") {
     signedOut += 1;
     running.clear();
@@ -395,7 +406,8 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
   if (url.pathname.startsWith("/sync/") || url.pathname === "/sw.js") return;
-  if (url.pathname.startsWith("/static/")) {
+  // Recordings for read-aloud are kept like the app's own files (static/js/readaloud.js).
+  if (url.pathname.startsWith("/static/") || url.pathname.startsWith("/audio/")) {
     event.respondWith(asset(request));
     return;
   }

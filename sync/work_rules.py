@@ -59,6 +59,9 @@ class WorkAdvice:
     cap_period_months: int | None
     basis: tuple[dict, ...]
     notes: tuple[Message, ...]
+    # The same in a few short lines ("You may do volunteer work."), for the top of a
+    # page; ``notes`` and the rules' sources say why. Empty when too little is known.
+    summary: tuple[Message, ...] = ()
 
 
 def load_seed_rules() -> list[dict]:
@@ -294,7 +297,8 @@ def work_advice(residence: str | None, procedure_start: date | str | None,
             paid_from=permit_date, requires_twv=False, cap_weeks=None,
             cap_period_months=None, basis=(),
             notes=((N_("You have a residence permit. You may do any paid work, an internship "
-                       "or volunteer work. You do not need a work permit."), {}),))
+                       "or volunteer work. You do not need a work permit."), {}),),
+            summary=(VOLUNTEER_NOW, PAID_NOW))
     if residence != "asylum_seeker":
         return WorkAdvice(
             residence=None, volunteer_allowed=False, paid_allowed_now=False, paid_from=None,
@@ -306,7 +310,7 @@ def work_advice(residence: str | None, procedure_start: date | str | None,
     basis: list[dict] = []
 
     volunteer_rule = rule_in_force(rules, "volunteer", today)
-    volunteer_allowed = False
+    volunteer_allowed, volunteer_from = False, None
     if volunteer_rule is None:
         notes.append((N_("There is no rule about volunteer work here yet. Ask your coach."),
                       {}))
@@ -361,11 +365,38 @@ def work_advice(residence: str | None, procedure_start: date | str | None,
         notes.append((N_("The rules for paid work change on %(date)s. This advice may "
                          "change then."), {"date": change}))
 
+    summary = [line for line in (
+        _summary_line(volunteer_rule, volunteer_allowed, volunteer_from, VOLUNTEER_NOW,
+                      VOLUNTEER_FROM, VOLUNTEER_NEVER),
+        _summary_line(paid_rule, paid_allowed_now, paid_from, PAID_NOW, PAID_FROM, PAID_NEVER),
+    ) if line is not None]
     return WorkAdvice(
         residence=residence, volunteer_allowed=volunteer_allowed,
         paid_allowed_now=paid_allowed_now, paid_from=paid_from, requires_twv=requires_twv,
         cap_weeks=cap_weeks, cap_period_months=cap_period_months, basis=tuple(basis),
-        notes=tuple(notes))
+        notes=tuple(notes), summary=tuple(summary))
+
+
+VOLUNTEER_NOW: Message = (N_("You may do volunteer work."), {})
+VOLUNTEER_FROM = N_("You may do volunteer work from %(date)s.")
+VOLUNTEER_NEVER: Message = (N_("Asylum seekers may not do volunteer work at the moment."), {})
+PAID_NOW: Message = (N_("You may do paid work."), {})
+PAID_FROM = N_("You may do paid work from %(date)s.")
+PAID_NEVER: Message = (N_("Asylum seekers may not do paid work at the moment."), {})
+
+
+def _summary_line(rule: dict | None, allowed_now: bool, allowed_from: date | None,
+                  now: Message, from_: str, never: Message) -> Message | None:
+    """One short line about a kind of work; None when the rule or a date is missing."""
+    if rule is None:
+        return None
+    if not rule["allowed"]:
+        return never
+    if allowed_now:
+        return now
+    if allowed_from is not None:
+        return (from_, {"date": allowed_from})
+    return None
 
 
 def _allowed_from(rule: dict, procedure_start: date | None,

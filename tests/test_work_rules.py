@@ -326,3 +326,26 @@ def test_validation_messages_carry_their_parameters():
     assert errors["cap_weeks"][1] == {"months": 2}
     _, errors = validate_rule(new_rule(waiting_months="99"))
     assert errors["waiting_months"][1] == {"max": 60}
+
+
+# -- the short lines at the top of a page ------------------------------------------------
+
+
+def test_the_summary_says_in_two_lines_what_an_asylum_seeker_may_do(rules):
+    advice = work_advice("asylum_seeker", date(2025, 10, 1), None, date(2025, 10, 2), rules)
+    assert advice.summary == (work_rules.VOLUNTEER_NOW,
+                              (work_rules.PAID_FROM, {"date": date(2026, 4, 1)}))
+    later = work_advice("asylum_seeker", date(2025, 10, 1), None, date(2026, 4, 1), rules)
+    assert later.summary == (work_rules.VOLUNTEER_NOW, work_rules.PAID_NOW)
+
+
+def test_a_status_holder_may_do_both(rules):
+    advice = work_advice("status_holder", None, date(2024, 5, 1), date(2025, 10, 2), rules)
+    assert advice.summary == (work_rules.VOLUNTEER_NOW, work_rules.PAID_NOW)
+
+
+def test_without_the_application_date_the_summary_leaves_paid_work_to_the_notes(rules):
+    advice = work_advice("asylum_seeker", None, None, date(2025, 10, 2), rules)
+    assert advice.summary == (work_rules.VOLUNTEER_NOW,)
+    assert len(advice.notes) >= 2  # why, and what to fill in
+    assert work_advice(None, None, None, date(2025, 10, 2), rules).summary == ()

@@ -21,3 +21,9 @@ async function forgetErasedProfiles() {
   await forgetErased();
 }
 forgetErasedProfiles().catch(() => {});
+
+// Texts that can be read aloud: the speaker buttons come with static/js/readaloud.js,
+// loaded only on pages that have such texts.
+if (document.querySelector("[data-say]")) {
+  import("./readaloud.js").then((module) => module.start()).catch(() => {});
+}
