@@ -82,6 +82,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         hosts,
         i18n,
         offline,
+        pictograms,
         privacy,
         profile,
         read_aloud,
@@ -97,6 +98,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     assets.init_app(app)
     security.init_app(app)
     read_aloud.init_app(app)
+    pictograms.init_app(app)
     for blueprint in (auth.bp, profile.bp, staff.bp, admin.bp, offline.bp, privacy.bp,
                       shares.bp):
         app.register_blueprint(blueprint)

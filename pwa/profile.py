@@ -385,12 +385,17 @@ def pick(person_id: str, kind: str):
     field_name = request.args.get("field", "code")
     if field_name not in ("code", "occupation"):
         abort(400)
-    results = taxonomy.search(kind, query, _, dutch=dutch,
-                              words=taxonomy.search_words(str(page_locale()))
-                              ) if query.strip() else []
+    results = search_taxonomy(kind, query) if query.strip() else []
     return render_template("profile/_pick_results.html", kind=kind, results=results,
                            query=query, field_name=field_name,
                            selected=request.args.get(field_name, ""))
+
+
+def search_taxonomy(kind: str, query: str) -> list:
+    """Occupations or skills matching ``query`` as the reader types it: the label in
+    their language, in Dutch or English, or the search words of their language."""
+    return taxonomy.search(kind, query, _, dutch=dutch,
+                           words=taxonomy.search_words(str(page_locale())))
 
 
 def new_op_id() -> str:
@@ -441,6 +446,7 @@ def phone_checks(record_type: str) -> str:
 def profile_helpers():
     """Things the profile templates need."""
     return {"SECTIONS": SECTIONS, "SECTION_OF_TYPE": SECTION_OF_TYPE, "new_op_id": new_op_id,
+            "search_taxonomy": search_taxonomy,
             "taxonomy": taxonomy, "RECORD_TYPES": RECORD_TYPES, "TITLE_FIELDS": TITLE_FIELDS,
             "fields_json": fields_json, "phone_checks": phone_checks,
             "singleton_id": singleton_id}
