@@ -339,7 +339,9 @@ def plural_forms(singular: str, plural: str) -> dict[str, str]:
 JS_TEXTS = (N_("New entry"), N_("Not accepted: %(reason)s"), N_("Will be deleted when sent"),
             N_("Saved on this phone, not yet sent"),
             N_("The server did not accept this change"), N_("There is a problem"),
-            N_("Discard this change? It cannot be brought back."), N_("No internet"))
+            N_("Discard this change? It cannot be brought back."), N_("No internet"),
+            # The guided start (static/js/guided.js).
+            N_("Next"), N_("Back"), N_("Question %(number)s of %(total)s"))
 # Plural ones, by the key the modules use (the overview's "%(count)s entries" is its own).
 JS_PLURALS = {
     "%(count)s changes not sent yet": N_plural("%(count)s change not sent yet",

@@ -36,6 +36,7 @@ from pwa.db import get_store
 from pwa.hosts import public_origin
 from pwa.i18n import html_lang, side_by_side, translate
 from pwa.page_cache import digest, not_modified, page_tag, session_marker
+from pwa.read_aloud import recordings_mark
 from pwa.security import (
     current_actor,
     header_guarded,
@@ -200,15 +201,17 @@ def pack_stamp() -> str:
     """What every kept page of this session depends on besides the person's entries.
 
     A new build, another language, Dutch side by side, a new session (the pages'
-    form tokens) or a change to places, staff names or work rules (the site's
-    version) makes it another stamp. Pages carry it; the phone refreshes its pack
-    when it differs from the one it kept, or when its pull of the person's changes
-    goes past the pack's change number (see /sync/pack).
+    form tokens), a change to places, staff names or work rules (the site's
+    version) or the language's recordings for read-aloud makes it another stamp.
+    Pages carry it; the phone refreshes its pack when it differs from the one it kept,
+    or when its pull of the person's changes goes past the pack's change number (see
+    /sync/pack).
     """
     if "pack_stamp" not in g:
         g.pack_stamp = digest([build_version(), str(get_store().site_version()),
                                str(get_locale()), "side-by-side" if side_by_side() else "",
-                               session_marker()], length=12)
+                               session_marker(), recordings_mark(str(get_locale()))],
+                              length=12)
     return g.pack_stamp
 
 

@@ -70,6 +70,31 @@ SECTIONS = {s.slug: s for s in [
 ]}
 SECTION_OF_TYPE = {s.record_type: s for s in SECTIONS.values()}
 
+# The guided start of a new profile: these sections' forms one after another, each
+# question on a screen of its own (static/js/guided.js), then the profile's start.
+GUIDED_STEPS = ("basics", "ambitions", "skills", "languages")
+
+
+def guided_url(person_id: str, slug: str) -> str:
+    """The form of a step of the guided start."""
+    if slug == "basics":
+        return url_for("profile.basics", person_id=person_id, guided=1)
+    return url_for("profile.new", person_id=person_id, slug=slug, guided=1)
+
+
+def guided_next(person_id: str, slug: str) -> str:
+    """Where the guided start goes after the step ``slug``."""
+    following = GUIDED_STEPS[GUIDED_STEPS.index(slug) + 1:]
+    return (guided_url(person_id, following[0]) if following
+            else url_for("profile.overview", person_id=person_id))
+
+
+def guided_step(slug: str) -> int | None:
+    """The step (from 1) of this request's guided start, or None outside one."""
+    if request.values.get("guided") != "1" or slug not in GUIDED_STEPS:
+        return None
+    return GUIDED_STEPS.index(slug) + 1
+
 
 # Entries a page: what a person takes in on a phone (each is a card with its buttons,
 # about a third of a small screen), and what a page costs to draw does not grow with
@@ -190,8 +215,11 @@ def _render_form(person, section, record, data, errors, status=200):
     goals = [r for r in store.records(person["id"], "goal")]
     template = "profile/_form.html" if is_fragment_request() else "profile/form.html"
     offered = FormOptions(locations=store.locations(), goals=goals)
+    step = guided_step(section.slug)
     return render_template(
         template, person=person, section=section, record=record, data=data, errors=errors,
+        guided=step, guided_total=len(GUIDED_STEPS),
+        guided_next=guided_next(person["id"], section.slug) if step else None,
         fields=editable_fields(section.record_type), offered=offered,
         conflicts=store.open_conflicts(person["id"], record["id"])
         if record else [], query=request.values.get("q", "")), status
@@ -218,6 +246,8 @@ def _after_save(person, section, outcome):
         flash(_("This was already saved."), "success")
     else:
         flash(_("Saved."), "success")
+    if guided_step(section.slug):
+        return redirect(guided_next(person["id"], section.slug), 303)
     target = "plan" if section.slug == "steps" else section.slug
     if target == "basics":
         return redirect(url_for("profile.overview", person_id=person["id"]), 303)
@@ -236,6 +266,7 @@ def overview(person_id: str):
                            counts=store.count_records(person_id),
                            sections=[s for s in SECTIONS.values() if s.in_overview],
                            basics=basics, advice=advice_for(basics),
+                           guided_start=guided_url(person_id, GUIDED_STEPS[0]),
                            **(notices(person_id) if g.user["id"] == person_id
                               else {"erasure": None, "move": None}))
 
@@ -446,7 +477,7 @@ def phone_checks(record_type: str) -> str:
 def profile_helpers():
     """Things the profile templates need."""
     return {"SECTIONS": SECTIONS, "SECTION_OF_TYPE": SECTION_OF_TYPE, "new_op_id": new_op_id,
-            "search_taxonomy": search_taxonomy,
+            "search_taxonomy": search_taxonomy, "GUIDED_STEPS": GUIDED_STEPS,
             "taxonomy": taxonomy, "RECORD_TYPES": RECORD_TYPES, "TITLE_FIELDS": TITLE_FIELDS,
             "fields_json": fields_json, "phone_checks": phone_checks,
             "singleton_id": singleton_id}

@@ -51,6 +51,11 @@ def recordings(locale: str) -> dict[str, str]:
     return found[locale]
 
 
+def recordings_mark(locale: str) -> str:
+    """Which recordings a locale has: kept pages are drawn again when that changes."""
+    return ",".join(recordings(locale).values())
+
+
 def say(text: str) -> Markup:
     """The attributes of an element whose ``text`` can be read aloud."""
     locale = reader().code

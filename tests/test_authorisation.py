@@ -159,6 +159,9 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "shares.housing": {"POST": own_profile(422)},
     "staff.housing_match": {"GET": coach_about_a(403)},
     "staff.housing_match_json": {"GET": coach_about_a(403)},
+    # Recordings for read-aloud are the app's own texts: for everyone (none here: 404,
+    # tests/test_read_aloud.py).
+    "read_aloud.recording": {"GET": every(404)},
     "staff.stop_erasure": {"POST": coach_about_a(303)},
     # Signed out too: a deletion ends every session (tests/test_erasure.py).
     "offline.erased": {"GET": every(400)},
@@ -307,7 +310,8 @@ def world(make_database):
               "code": code, "location_id": "loc-ter-apel",
               "rule_id": store.work_rules()[0]["id"], "newcomer": newcomer["id"],
               "spare_staff": spare_staff["id"], "user_id": spare_staff["id"],
-              "comment_id": comment, "share_id": new_id(), "token": "x" * 43}
+              "comment_id": comment, "share_id": new_id(), "token": "x" * 43,
+              "locale": "ti", "name": "0123456789abcdef.wav"}
     yield {"app": app, "store": store, "users": users, "sessions": sessions,
            "params": params}
     store.close()

@@ -49,7 +49,7 @@ def test_the_skill_form_shows_the_levels_as_a_scale_and_the_areas(client, make_u
     login(person)
     html = client.get(f"/people/{person['id']}/skills/new").get_data(as_text=True)
     for name in ("level-1", "level-4", "house", "cooking", "palette"):
-        assert f'sprite.svg#{name}"' in html or f"sprite.svg?" in html and f"#{name}\"" in html
+        assert f'sprite.svg#{name}"' in html or "sprite.svg?" in html and f"#{name}\"" in html
     # Hidden from screen readers (the text beside says it), the back arrow mirrored.
     assert 'class="icon icon--mirror" aria-hidden="true"' in html
     assert 'lang="ar" dir="rtl"' in html

@@ -22,8 +22,18 @@ async function forgetErasedProfiles() {
 }
 forgetErasedProfiles().catch(() => {});
 
-// Texts that can be read aloud: the speaker buttons come with static/js/readaloud.js,
-// loaded only on pages that have such texts.
-if (document.querySelector("[data-say]")) {
-  import("./readaloud.js").then((module) => module.start()).catch(() => {});
+// Modules some pages need, loaded when a page needs them: on load, and after htmx
+// swapped in another page (hx-boost keeps this module running, so check again).
+// The guided start: a new profile's forms one question at a time (static/js/guided.js).
+// Texts that can be read aloud: the speaker buttons (static/js/readaloud.js).
+let readAloud = null;
+function enhance() {
+  if (new URLSearchParams(location.search).get("guided") === "1") {
+    import("./guided.js").then((module) => module.start()).catch(() => {});
+  }
+  if (!readAloud && document.querySelector("[data-say]")) {
+    readAloud = import("./readaloud.js").then((module) => module.start()).catch(() => {});
+  }
 }
+enhance();
+document.addEventListener("htmx:afterSettle", enhance);

@@ -121,9 +121,11 @@ export function addButtons(root = document) {
   // The worker keeps the page's recordings for use offline, unless the phone asks to
   // save data (then a recording is kept once it was played).
   if (keep.length && !navigator.connection?.saveData && navigator.serviceWorker) {
-    navigator.serviceWorker.ready
-      .then((registration) => registration.active?.postMessage({ type: "keep-recordings", urls: keep }))
-      .catch(() => {});
+    // To the worker that controls the page: on a first visit it takes control a moment
+    // after the page loaded.
+    const ask = () => navigator.serviceWorker.controller?.postMessage({ type: "keep-recordings", urls: keep });
+    if (navigator.serviceWorker.controller) ask();
+    else navigator.serviceWorker.addEventListener("controllerchange", ask, { once: true });
   }
 }
 

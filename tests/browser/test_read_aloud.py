@@ -106,6 +106,8 @@ def test_a_recording_is_played_instead_and_kept_for_offline(browser, base, live_
     context = phone_with_voices(browser, [])
     page = context.new_page()
     sign_in(page, base, tigrinya["username"])
+    # The phone as it is after its first visit: the worker in control.
+    wait_until(page, "() => !!navigator.serviceWorker.controller", what="the worker in control")
     skills = page.locator("ul.section-list li", has=page.locator("a[href$='/skills/']"))
     intro = skills.locator(".muted [data-say]").inner_text()
     folder = tmp_path / "ti" / "audio"
