@@ -3,6 +3,12 @@ place, for the forms, the skill picker and the home page."""
 
 from __future__ import annotations
 
+from flask import g, url_for
+from markupsafe import Markup, escape
+
+# Pictures that point somewhere: the other way in right-to-left pages.
+MIRRORED = frozenset({"back", "send"})
+
 # Choices a picture says better than a word, by field name and code.
 CHOICE_ICONS: dict[str, dict[str, str]] = {
     "work_form": {"employment": "work", "own_business": "shop", "study": "education",
@@ -29,5 +35,17 @@ def choice_icons(field_name: str, choices: list[tuple[str, str]]) -> dict[str, s
     return icons if choices and all(str(code) in icons for code, _ in choices) else {}
 
 
+def icon(name: str) -> Markup:
+    """A pictogram of the sprite, hidden from screen readers: the text beside it says
+    the same. A function, not a template macro: a page draws dozens."""
+    sprite = g.get("sprite_url")
+    if sprite is None:
+        sprite = g.sprite_url = url_for("static", filename="icons/sprite.svg")
+    mirrored = " icon--mirror" if name in MIRRORED else ""
+    # Our own markup around a name from our code and the static file's address.
+    return Markup(f'<svg class="icon{mirrored}" aria-hidden="true" focusable="false">'  # noqa: S704
+                  f'<use href="{escape(sprite)}#{escape(name)}"/></svg>')
+
+
 def init_app(app) -> None:
-    app.jinja_env.globals.update(choice_icons=choice_icons, area_icons=AREA_ICONS)
+    app.jinja_env.globals.update(icon=icon, choice_icons=choice_icons, area_icons=AREA_ICONS)

@@ -17,7 +17,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, send_from_directory, url_for
+from flask import Blueprint, abort, current_app, g, send_from_directory, url_for
 from markupsafe import Markup
 
 from pwa import ROOT
@@ -56,12 +56,21 @@ def recordings_mark(locale: str) -> str:
     return ",".join(recordings(locale).values())
 
 
+_SAY = Markup(" data-say")
+
+
 def say(text: str) -> Markup:
-    """The attributes of an element whose ``text`` can be read aloud."""
-    locale = reader().code
-    name = recordings(locale).get(recording_key(str(text))) if text else None
+    """The attributes of an element whose ``text`` can be read aloud. A page marks a few
+    dozen texts: the locale's recordings are looked up once a request, and without any
+    (most locales, for now) nothing is hashed."""
+    page = g.get("read_aloud")
+    if page is None:
+        locale = reader().code
+        page = g.read_aloud = (locale, recordings(locale))
+    locale, recorded = page
+    name = recorded.get(recording_key(str(text))) if recorded and text else None
     if name is None:
-        return Markup(" data-say")
+        return _SAY
     return Markup(' data-say data-audio="%s"') % url_for(
         "read_aloud.recording", locale=locale, name=name)
 
