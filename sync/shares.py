@@ -227,6 +227,11 @@ def share_id_of(link_token: str, key: bytes) -> str | None:
         raw = base64.urlsafe_b64decode(link_token + "=")
     except ValueError:
         return None
+    # One spelling per token: the last character carries two bits that decoding drops,
+    # so another last character could decode to the same bytes.
+    canonical = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    if len(raw) != 16 + _MAC_BYTES or canonical != link_token:
+        return None
     share_id = uuid.UUID(bytes=raw[:16])
     if not hmac.compare_digest(raw[16:], _mac(share_id, key)):
         return None
