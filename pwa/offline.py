@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -44,7 +43,7 @@ from pwa.security import (
     login_required,
     person_or_404,
 )
-from sync import device_keys, erasure, protocol
+from sync import clock, device_keys, erasure, protocol
 from sync.messages import N_
 from sync.records import RECORD_TYPES
 from sync.write import BadOperation, NotFound, can_see, is_uuid
@@ -241,7 +240,7 @@ def kept_page_tag(endpoint: str, view_args: dict, query: bytes = b"") -> str | N
             depends_on += shows_entries(person_id)
         # The forms page shows whose profile it is to a volunteer, never entries.
         elif shows_entries or person_id != g.user["id"]:
-            depends_on += [str(last_change(person_id)), date.today().isoformat()]
+            depends_on += [str(last_change(person_id)), clock.today().isoformat()]
             if person_id == g.user["id"]:  # a deletion or a move waiting for an answer
                 depends_on.append(repr(privacy.notices(person_id)))
     return page_tag(endpoint, view_args, query, depends_on)

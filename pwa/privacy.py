@@ -13,7 +13,6 @@ import json
 import tempfile
 import zipfile
 from collections.abc import Callable
-from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import (
@@ -36,7 +35,7 @@ from pwa.i18n import DEFAULT_LOCALE, dutch_reader, format_day, show_page_in, tra
 from pwa.paging import requested_page
 from pwa.security import current_actor, login_required, person_or_404
 from pwa.shares import HOW_TEXTS, housing_consent_text, share_list
-from sync import accounts, erasure, export, moves, shares
+from sync import accounts, clock, erasure, export, moves, shares
 from sync.messages import N_
 from sync.store import utc_now
 
@@ -106,7 +105,7 @@ def shown_depends_on(person_id: str) -> list[str]:
     return [repr(_views_mark(person_id)),
             repr([(s["id"], s["role"], s["display_name"]) for s in staff]),
             repr(notices(person_id)), repr(get_store().shares_mark(person_id)),
-            date.today().isoformat()]  # a share's link ends with its day
+            clock.today().isoformat()]  # a share's link ends with its day
 
 
 def notices(person_id: str) -> dict:
@@ -249,7 +248,7 @@ def my_data(person_id: str):
                                                       version=export.VERSION, now=now))
     size = spool.tell()
     spool.seek(0)
-    day = datetime.now(UTC).date().isoformat()
+    day = clock.today().isoformat()
 
     def chunks():
         try:

@@ -26,7 +26,7 @@ from pwa.security import (
     person_or_404,
     resubmittable,
 )
-from sync import taxonomy, work_rules
+from sync import clock, taxonomy, work_rules
 from sync.hours import HoursTotals, totals_from
 from sync.messages import N_, Plural
 from sync.records import RECORD_TYPES, Field, ValidationFailed
@@ -206,7 +206,7 @@ def advice_for(basics: dict | None):
     data = basics["data"] if basics else {}
     parse = lambda value: date.fromisoformat(value) if value else None  # noqa: E731
     return work_rules.work_advice(data.get("residence"), parse(data.get("procedure_start")),
-                                  parse(data.get("permit_date")), date.today(),
+                                  parse(data.get("permit_date")), clock.today(),
                                   get_store().work_rules())
 
 
@@ -459,7 +459,7 @@ def phone_checks(record_type: str) -> str:
     """How the phone checks this form before it keeps it offline: each field's kind
     check and the record type's rules, in the reader's language. What the phone
     accepts offline is then what the server accepts (sync/kinds.py, sync/records.py)."""
-    spec, today = RECORD_TYPES[record_type], date.today()
+    spec, today = RECORD_TYPES[record_type], clock.today()
     fields = []
     for f in spec.editable_fields:
         check = f.spec.phone_check(f, today)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sync import accounts, places
+from sync import accounts, clock, places
 from sync.records import INTERFACE_LOCALES
 from sync.store import Store
 from sync.write import Actor, Operation, apply, new_id, singleton_id
@@ -79,7 +79,7 @@ def load_demo(store: Store, today: date | None = None) -> list[dict]:
     """
     if store.user_by_username("coach") is not None:
         return demo_accounts()
-    today = today or date.today()
+    today = today or clock.today()
     azc = places.add_place(store, "AZC Ter Apel", "azc")
     utrecht = places.add_place(store, "Gemeente Utrecht", "municipality")
     ids: dict[str, str] = {}

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from sync import clock
 from sync.kinds import NOT_STORABLE, clean_text, storable
 from sync.messages import N_, Plural, too_long
 from sync.store import Store, utc_now
@@ -58,7 +59,7 @@ def ask(store: Store, actor: Actor, person_id: str, *, reason: str = "",
         raise ErasureRefused(*too_long(REASON_MAX, len(reason)))
     if pending(store, person_id) is not None:
         raise _refuse(N_("Deleting this profile was already asked for."))
-    day = today or date.today()
+    day = today or clock.today()
     request = {"person_id": person_id, "asked_at": utc_now(), "asked_by": actor.id,
                "asked_role": actor.role, "reason": reason or None,
                "due_on": (day + timedelta(days=grace_days)).isoformat()}
@@ -90,7 +91,7 @@ def ask_inactive(store: Store, *, inactive_days: int = INACTIVE_DAYS,
     in it, no sign-in or look at it, and no "keep my profile" in that time. The grace
     period is the notice: the person sees it on their pages and can keep the profile;
     their coaches see it on the caseload and the review. Returns whose."""
-    day = today or date.today()
+    day = today or clock.today()
     since = (day - timedelta(days=inactive_days)).isoformat()
     asked = []
     for person_id in store.unused_profiles(since):
@@ -103,7 +104,7 @@ def ask_inactive(store: Store, *, inactive_days: int = INACTIVE_DAYS,
 
 def erase_due(store: Store, today: date | None = None) -> list[str]:
     """Carry out every deletion whose grace period is over; returns whose."""
-    day = (today or date.today()).isoformat()
+    day = (today or clock.today()).isoformat()
     erased = []
     for request in store.erasures_due(day):
         store.erase_person(request["person_id"], utc_now())

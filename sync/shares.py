@@ -18,6 +18,7 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from sync import clock
 from sync.kinds import NOT_STORABLE, Day, Message, clean_text, parse_date, storable
 from sync.messages import N_, too_long
 from sync.records import RECORD_TYPES, Field
@@ -80,7 +81,7 @@ class Choice:
 def check(form: dict, today: date | None = None) -> Choice:
     """The share described by ``form`` (a dict of lists of strings, like a posted
     form), or ShareRefused naming each wrong field."""
-    day = today or date.today()
+    day = today or clock.today()
     errors: dict[str, Message] = {}
 
     def text(name: str, maximum: int, required: bool = False) -> str:
@@ -127,7 +128,7 @@ def check(form: dict, today: date | None = None) -> Choice:
 def default_form(today: date | None = None) -> dict[str, list[str]]:
     """What a new share's form suggests: a summary without the name, of what an
     employer asks first, for a month."""
-    until = (today or date.today()) + timedelta(days=DEFAULT_DAYS)
+    until = (today or clock.today()) + timedelta(days=DEFAULT_DAYS)
     return {"named": ["no"], "sections": ["skills", "languages", "work"],
             "expires_on": [until.isoformat()]}
 
@@ -201,7 +202,7 @@ def stop(store: Store, actor: Actor, person_id: str, share_id: str, how: str) ->
 def is_open(share: dict, today: date | None = None) -> bool:
     """Whether the share's link shows the profile now."""
     return share["status"] == "active" and share["expires_on"] >= (
-        today or date.today()).isoformat()
+        today or clock.today()).isoformat()
 
 
 # -- links ------------------------------------------------------------------------

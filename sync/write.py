@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sync import clock
 from sync.messages import N_
 from sync.records import RECORD_TYPES, RecordType, ValidationFailed, validate
 from sync.store import ENTRY_COUNT, Store, utc_now
@@ -194,7 +195,7 @@ def apply_in_transaction(store: Store, actor: Actor, op: Operation, *,
     """``apply`` inside a transaction the caller opened and commits (a batch of a
     phone's operations, committed and made durable together); raises as ``apply``."""
     _check_operation(op)
-    return _apply_locked(store, actor, op, today or date.today(), via)
+    return _apply_locked(store, actor, op, today or clock.today(), via)
 
 
 def _apply_locked(store: Store, actor: Actor, op: Operation, today: date,
@@ -489,7 +490,7 @@ def resolve(store: Store, actor: Actor, conflict_id: str, keep: str, op_id: str,
                            action=conflict["action"], base_revision=record["revision"],
                            fields=fields)
             _check_operation(op)
-            outcome = _apply_locked(store, actor, op, today or date.today())
+            outcome = _apply_locked(store, actor, op, today or clock.today())
         else:
             store.add_operation(op_id, actor.id, conflict["person_id"], record["id"],
                                 outcome.as_dict())

@@ -7,9 +7,10 @@ import re
 import pytest
 
 from pwa import create_app
-from sync import accounts
+from sync import accounts, clock
 from sync.store import Store
 from tests.databases import BACKENDS, PostgreSQLServer
+from tests.today import TODAY
 
 
 def pytest_addoption(parser):
@@ -26,6 +27,14 @@ def pytest_generate_tests(metafunc):
         if metafunc.definition.get_closest_marker("sqlite_only"):
             backends = [b for b in backends if b == "sqlite"]
         metafunc.parametrize("backend", backends, scope="session")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_day():
+    """Hold the app's day to the run's day (see tests/today.py)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(clock, "today", lambda: TODAY)
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date
 
 import pytest
 from markupsafe import escape
@@ -22,9 +21,10 @@ from sync.records import RECORD_TYPES
 from sync.store import Store
 from sync.write import new_id, record_view
 from tests.conftest import csrf_token
+from tests.today import TODAY
 
 SECRET = "482913"
-THIS_YEAR = date.today().year
+THIS_YEAR = TODAY.year
 
 SLUG_TYPES = {"ambitions": "ambition", "skills": "skill", "languages": "language",
               "education": "education", "work": "work", "volunteering": "volunteer",

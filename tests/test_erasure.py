@@ -5,7 +5,7 @@ the grace period, then carried out completely; on both backends, through the rea
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -15,12 +15,12 @@ from sync import accounts, device_keys, erasure, moves, protocol, shares
 from sync.write import Actor, new_id
 from tests.test_pages_etag import SYNC, add
 from tests.test_privacy import HOURS
+from tests.today import TODAY
 
 SHARE_FORM = {"audience": ["Bakery Jansen"], "sections": ["skills"], "named": ["yes"],
               "contact": ["06 12345678"],
-              "expires_on": [(date.today() + timedelta(days=9)).isoformat()]}
+              "expires_on": [(TODAY + timedelta(days=9)).isoformat()]}
 
-TODAY = date.today()
 # Every table that holds something about a person, and the column that names them.
 PERSONAL = (("records", "person_id"), ("history", "person_id"), ("operations", "person_id"),
             ("conflicts", "person_id"), ("reviews", "person_id"), ("tallies", "person_id"),

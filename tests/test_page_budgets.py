@@ -10,7 +10,7 @@ than the same page of a profile with a handful of entries.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -18,13 +18,14 @@ from pwa.profile import SECTION_PAGE
 from sync import accounts, protocol
 from sync.write import Actor, new_id
 from tests.conftest import csrf_token
+from tests.today import TODAY
 
 PAGES = ["/", "/basics", "/skills/", "/volunteering/", "/plan/", "/volunteering/new"]
 BIG = 3000
 
 
 def hours_ops(person: str, count: int) -> list[dict]:
-    first = date.today() - timedelta(days=count)
+    first = TODAY - timedelta(days=count)
     return [{"op_id": new_id(), "person_id": person, "record_type": "volunteer",
              "record_id": new_id(), "action": "put", "base_revision": 0,
              "fields": {"date": (first + timedelta(days=n)).isoformat(),

@@ -8,16 +8,17 @@ page is drawn: an unchanged page is answered at once, without rendering it.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from flask import template_rendered
 
 from pwa import db as pwa_db
-from sync import protocol
+from sync import clock, protocol
 from sync.write import Actor, Operation, apply, new_id
 from tests.conftest import csrf_token
 from tests.test_bad_input import post_form
+from tests.today import TODAY
 
 SYNC = {"X-Talentkaart-Sync": "1"}
 SKILL = {"code": "skill.trades.welding", "level": "3", "learned": "work"}
@@ -183,16 +184,9 @@ def test_pages_that_show_entries_say_which_change_they_show(client, amina, store
 
 
 def test_the_next_day_pages_showing_entries_are_new(client, amina, monkeypatch):
-    import pwa.offline
-
     before = {path: etag(client, path) for path in pages(amina)}
 
-    class Tomorrow(date):
-        @classmethod
-        def today(cls):
-            return date.today() + timedelta(days=1)
-
-    monkeypatch.setattr(pwa.offline, "date", Tomorrow)
+    monkeypatch.setattr(clock, "today", lambda: TODAY + timedelta(days=1))
     # Work advice and hour totals depend on the day.
     for path in entry_pages(amina):
         assert client.get(path, headers={"If-None-Match": before[path]}).status_code == 200
@@ -323,7 +317,7 @@ def test_the_pack_says_each_pages_tag_as_the_page_answers_it(client, amina, stor
 
 def test_the_pack_does_not_grow_with_the_entries(app, client, amina, make_user, login, store):
     busy, _ = make_user("refugee", name="Veel Uren")
-    first = date.today() - timedelta(days=3000)
+    first = TODAY - timedelta(days=3000)
     actor = Actor(busy["id"], "refugee")
     for start in range(0, 3000, 200):
         results = protocol.push(store, actor, [

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -18,8 +18,8 @@ from tests.sync_fixtures import basics as basics_fields
 from tests.test_erasure import text_of, token_of
 from tests.test_pages_etag import add
 from tests.test_privacy import download
+from tests.today import TODAY
 
-TODAY = date.today()
 WORK = {"job_title": "Baker at Qorbanfield", "employer": "Qorbanfield bakery",
         "country": "SY", "start": "2015-03", "end": "2019-06",
         "description": "Bread and sweets for weddings"}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 
 from flask import Response, abort, g, render_template, request
 from flask_babel import format_decimal
@@ -16,6 +15,7 @@ from pwa.privacy import note_views
 from pwa.security import login_required
 from pwa.staff import bp
 from pwa.staff.caseload import my_locations
+from sync import clock
 from sync.hours import PeriodError, check_period
 
 # Characters that make a spreadsheet treat a cell as a formula.
@@ -47,7 +47,7 @@ def _render_export(location: dict, form: dict, errors: dict, status: int = 200):
 def hours_export(location_id: str):
     """Choose a period to download the volunteer hours of a location."""
     location = _coach_location(location_id)
-    today = date.today()
+    today = clock.today()
     form = {"from": request.args.get("from") or today.replace(day=1).isoformat(),
             "to": request.args.get("to") or today.isoformat()}
     return _render_export(location, form, {})

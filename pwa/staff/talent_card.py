@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, jsonify, render_template
 
 from pwa.db import get_store
@@ -12,7 +10,7 @@ from pwa.profile import advice_for, hours_totals_of, load_profile
 from pwa.security import login_required, person_or_404
 from pwa.staff import bp
 from pwa.staff.entries import show_value
-from sync import export, shares
+from sync import clock, export, shares
 from sync.records import RECORD_TYPES
 from sync.store import utc_now
 
@@ -89,4 +87,4 @@ def talent_card_context(person: dict, share: dict | None = None) -> dict:
         languages=languages, education=by_type["education"], work=by_type["work"],
         goals=goals, steps=steps, totals=hours_totals_of(person_id),
         show_value=show_value, field_of=field_of,
-        today=date.today())
+        today=clock.today())

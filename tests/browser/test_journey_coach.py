@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 from babel.support import Translations
@@ -18,11 +17,12 @@ from tests.browser.helpers import (
     put,
     sign_in,
 )
+from tests.today import TODAY
 
 # pytest-playwright's own base_url fixture warns under pytest 9; `-W error` must not fail on it.
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestRemovedIn10Warning")
 
-TODAY = date.today().isoformat()
+
 
 
 @pytest.fixture
@@ -34,10 +34,10 @@ def refugee(live_store):
         "skill": put(live_store, amina, "skill", {"code": "skill.trades.welding", "level": "3",
                                                   "learned": "work"}),
         "sorting": put(live_store, amina, "volunteer", {
-            "date": TODAY, "organisation": "Voedselbank Ter Apel",
+            "date": TODAY.isoformat(), "organisation": "Voedselbank Ter Apel",
             "activity": "Sorting food", "hours": 2}),
         "cooking": put(live_store, amina, "volunteer", {
-            "date": TODAY, "organisation": "Buurthuis De Kern",
+            "date": TODAY.isoformat(), "organisation": "Buurthuis De Kern",
             "activity": "Cooking dinner", "hours": 3}),
     }
     return {**amina, "records": ids}

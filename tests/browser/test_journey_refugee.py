@@ -8,7 +8,7 @@ too: exactly one record, with the values typed.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from babel.dates import format_date
@@ -24,10 +24,10 @@ from tests.browser.helpers import (
     sign_in,
     wait_for_htmx,
 )
+from tests.today import TODAY
 
 # pytest-playwright's own base_url fixture warns under pytest 9; `-W error` must not fail on it.
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestRemovedIn10Warning")
-TODAY = date.today()
 
 
 @pytest.fixture

@@ -43,9 +43,9 @@ from tests.browser.offline_helpers import (
     wait_until_offline_ready,
 )
 from tests.browser.test_offline_refresh import PACK_META
+from tests.today import TODAY
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestRemovedIn10Warning")
-TODAY = date.today()
 PENDING = "Saved on this phone, not yet sent"
 
 

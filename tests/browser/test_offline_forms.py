@@ -10,7 +10,7 @@ of entries keeps the same pages as any other.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -32,6 +32,7 @@ from tests.browser.offline_helpers import (
     wait_for_section,
     wait_until_offline_ready,
 )
+from tests.today import TODAY
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestRemovedIn10Warning")
 
@@ -187,7 +188,7 @@ def test_a_profile_with_3000_entries_keeps_the_same_pages_and_changes_any_entry_
     user_id = accounts.create_user(live_store, role="refugee", username="veel",
                                    display_name="Veel Uren", secret=SECRET,
                                    location_id=LOCATION, locale="en")
-    first = date.today() - timedelta(days=3000)
+    first = TODAY - timedelta(days=3000)
     ids = [new_id() for _ in range(3000)]
     for start in range(0, 3000, 200):
         results = protocol.push(live_store, Actor(user_id, "refugee"), [
@@ -227,7 +228,7 @@ def test_offline_the_phone_refuses_what_the_server_would_refuse_and_keeps_nothin
     context, page = online_ready(phone, base, refugee)
     context.set_offline(True)
     page.goto(f"{base}/people/{pid}/volunteering/new")
-    journeys.fill_hours("Offline hours: sorting clothes", "25", date.today())(page)
+    journeys.fill_hours("Offline hours: sorting clothes", "25", TODAY)(page)
     submit(page)
     hours = page.get_by_label("Hours", exact=True)
     expect(hours).to_have_attribute("aria-invalid", "true")
