@@ -21,6 +21,17 @@ def _secret_key(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+def _files_dir(database: str, instance_path: str) -> str:
+    """Where files are kept unless configured: beside a SQLite file, so the two move
+    together; the instance folder for PostgreSQL."""
+    from sync.files import files_beside
+    from sync.store import is_postgresql
+
+    if is_postgresql(database):
+        return os.path.join(instance_path, "files")
+    return str(files_beside(database))
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app; ``test_config`` overrides the configuration (tests)."""
     app = Flask(__name__, instance_relative_config=True,
@@ -60,6 +71,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         # Who answers questions about people's data (an e-mail address or phone number),
         # shown on the privacy page (/privacy); none by default.
         PRIVACY_CONTACT=None,
+        # People's photos and documents (sync/files.py). By default beside a SQLite
+        # database ("<name>-files"), else in the instance folder; with several app
+        # servers, one folder they all mount.
+        FILES_DIR=None,
+        FILE_MAX_BYTES=10 * 1024 * 1024,
+        FILES_MAX_PER_PERSON=100 * 1024 * 1024,
     )
     app.config.from_prefixed_env("TALENTKAART")
     if test_config:
@@ -71,6 +88,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     if isinstance(unused, bool) or not isinstance(unused, int) or not (
             unused == 0 or 30 <= unused <= 3650):
         raise ValueError("TALENTKAART_RETENTION_DAYS: 0 (never), or 30 to 3650 days")
+    for name, least in (("FILE_MAX_BYTES", 64 * 1024), ("FILES_MAX_PER_PERSON", 64 * 1024)):
+        size = app.config[name]
+        if isinstance(size, bool) or not isinstance(size, int) or size < least:
+            raise ValueError(f"TALENTKAART_{name}: a whole number of bytes, at least {least}")
+    if not app.config["FILES_DIR"]:
+        app.config["FILES_DIR"] = _files_dir(app.config["DATABASE"], app.instance_path)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
 
@@ -79,6 +102,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         assets,
         auth,
         db,
+        files,
         hosts,
         i18n,
         offline,
@@ -96,10 +120,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     # Registered first so its after-request hooks run last, on the final body.
     assets.init_app(app)
+    files.init_app(app)  # before the CSRF check reads a form's body
     security.init_app(app)
     read_aloud.init_app(app)
     pictograms.init_app(app)
     for blueprint in (auth.bp, profile.bp, staff.bp, admin.bp, offline.bp, privacy.bp,
-                      shares.bp):
+                      shares.bp, files.bp):
         app.register_blueprint(blueprint)
     return app

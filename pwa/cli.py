@@ -19,8 +19,9 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from pwa import create_app, hosts
 from pwa.db import replication
-from sync import accounts, backups, erasure, places, transfer
+from sync import accounts, backups, erasure, files, places, transfer
 from sync.demo import load_demo
+from sync.files import FileStore
 from sync.messages import in_english
 from sync.replica import ReplicaError
 from sync.store import Store, StoreError, is_postgresql, open_store, shown
@@ -140,7 +141,7 @@ def _erase_hourly(config: dict) -> threading.Event:
                     click.echo(f"The profile {person_id} was not used for "
                                f"{config['RETENTION_DAYS']} days: its deletion is asked.",
                                err=True)
-                for person_id in erasure.erase_due(store):
+                for person_id in erasure.erase_due(store, files=FileStore(config["FILES_DIR"])):
                     click.echo(f"Deleted the profile {person_id}, as asked.", err=True)
             except Exception as error:  # noqa: BLE001 (keep serving; try again in an hour)
                 click.echo(f"Deleting due profiles failed, will try again: {error}", err=True)
@@ -189,7 +190,7 @@ def erase_due() -> None:
     store = _store()
     try:
         asked = _ask_unused(store, current_app.config)
-        erased = erasure.erase_due(store)
+        erased = erasure.erase_due(store, files=FileStore(current_app.config["FILES_DIR"]))
     finally:
         store.close()
     if asked:
@@ -309,6 +310,11 @@ def backup(path: Path, force: bool) -> None:
     finally:
         store.close()
     click.echo(f"Backed up to {path} (up to change {checked.last_change})")
+    # The photos and documents beside it, after the database: every file it names is
+    # there (a file added meanwhile is there too, named by nothing yet).
+    folder = files.files_beside(path)
+    copied = files.copy_files(FileStore(current_app.config["FILES_DIR"]), FileStore(folder))
+    click.echo(f"and {copied} new photo(s) and document(s) to {folder}")
 
 
 class Moment(click.ParamType):
@@ -363,6 +369,10 @@ def restore(source: Path | None, from_replica: bool, moment: datetime | None) ->
             checked, kept = backups.restore_file(source, database)
     except (backups.BackupError, ReplicaError) as error:
         _stop(f"nothing was changed: {error}")
+    if source is not None and files.files_beside(source).is_dir():
+        copied = files.copy_files(FileStore(files.files_beside(source)),
+                                  FileStore(config["FILES_DIR"]))
+        click.echo(f"Brought back {copied} photo(s) and document(s) to {config['FILES_DIR']}.")
     click.echo(f"Restored {database}: schema version {checked.schema_version}, "
                f"{checked.accounts} accounts, {checked.records} entries, up to change "
                f"{checked.last_change}.")

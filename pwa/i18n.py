@@ -341,7 +341,9 @@ JS_TEXTS = (N_("New entry"), N_("Not accepted: %(reason)s"), N_("Will be deleted
             N_("The server did not accept this change"), N_("There is a problem"),
             N_("Discard this change? It cannot be brought back."), N_("No internet"),
             # The guided start (static/js/guided.js).
-            N_("Next"), N_("Back"), N_("Question %(number)s of %(total)s"))
+            N_("Next"), N_("Back"), N_("Question %(number)s of %(total)s"),
+            # Photos and documents (static/js/files.js).
+            N_("Sent"))
 # Plural ones, by the key the modules use (the overview's "%(count)s entries" is its own).
 JS_PLURALS = {
     "%(count)s changes not sent yet": N_plural("%(count)s change not sent yet",

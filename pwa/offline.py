@@ -77,23 +77,23 @@ def build_version(root: str = str(ROOT)) -> str:
     return hashed.hexdigest()[:16]
 
 
-def _json_error(status: int, message: str, **extra):
+def json_error(status: int, message: str, **extra):
     response = jsonify({"error": message, **extra})
     response.status_code = status
     return response
 
 
-def _sync_guard():
+def sync_guard():
     """Refuse what a cross-site page could send; 401 when signed out."""
     if request.headers.get(SYNC_HEADER) != "1" or not request.is_json and request.method == "POST":
-        return _json_error(400, _("The request was not valid."))
+        return json_error(400, _("The request was not valid."))
     origin = request.headers.get("Origin")
     if origin and origin != public_origin():
-        return _json_error(403, _("You are not allowed to change this"))
+        return json_error(403, _("You are not allowed to change this"))
     if request.headers.get("Sec-Fetch-Site") not in (None, "same-origin", "none"):
-        return _json_error(403, _("You are not allowed to change this"))
+        return json_error(403, _("You are not allowed to change this"))
     if g.user is None:
-        return _json_error(401, _("Sign in again to send your changes."), signin=True)
+        return json_error(401, _("Sign in again to send your changes."), signin=True)
     return None
 
 
@@ -118,12 +118,12 @@ def _json_body():
 @header_guarded
 def push():
     """Apply a batch of outbox operations; one result per operation."""
-    if (refused := _sync_guard()) is not None:
+    if (refused := sync_guard()) is not None:
         return refused
     try:
         raw_ops = protocol.operations_from(_json_body())
     except protocol.BadPayload as bad:
-        return _json_error(400, translate((bad.message, bad.params)))
+        return json_error(400, translate((bad.message, bad.params)))
     results = protocol.push(get_store(), current_actor(), raw_ops)
     return jsonify({"results": _translated_results(results)})
 
@@ -132,14 +132,14 @@ def push():
 @header_guarded
 def device_key():
     """The signed-in user's key for signing changes on this device (the same when asked again)."""
-    if (refused := _sync_guard()) is not None:
+    if (refused := sync_guard()) is not None:
         return refused
     body = _json_body()
     try:
         key = device_keys.issue_key(get_store(), g.user["id"],
                                     body.get("device_id") if isinstance(body, dict) else None)
     except device_keys.BadDevice:
-        return _json_error(400, _("The request was not valid."))
+        return json_error(400, _("The request was not valid."))
     # The phone checks whose key this is: the account may have changed since the page loaded.
     return jsonify({**key, "user_id": g.user["id"]})
 
@@ -147,17 +147,17 @@ def device_key():
 @bp.get("/sync/pull")
 def pull():
     """Changes of a person's profile after a cursor."""
-    if (refused := _sync_guard()) is not None:
+    if (refused := sync_guard()) is not None:
         return refused
     since = request.args.get("since", "0")
     # isascii: "²" and "١" pass isdigit() but int() refuses or reads them differently.
     if not (since.isascii() and since.isdigit()) or len(since) > 15:
-        return _json_error(400, _("The request was not valid."))
+        return json_error(400, _("The request was not valid."))
     try:
         changes = protocol.pull(get_store(), current_actor(), request.args.get("person", ""),
                                 int(since))
     except (NotFound, BadOperation):
-        return _json_error(404, _("This page does not exist, or you are not allowed to see it."))
+        return json_error(404, _("This page does not exist, or you are not allowed to see it."))
     return jsonify(changes)
 
 
@@ -171,10 +171,10 @@ def erased():
     then forgets everything of theirs (static/js/erased.js). Asked signed out too (a
     deletion ends every session); an id is random, so the answer tells nothing else."""
     if request.headers.get(SYNC_HEADER) != "1":
-        return _json_error(400, _("The request was not valid."))
+        return json_error(400, _("The request was not valid."))
     asked = request.args.getlist("user")
     if not 1 <= len(asked) <= ERASED_ASKED_AT_MOST or not all(map(is_uuid, asked)):
-        return _json_error(400, _("The request was not valid."))
+        return json_error(400, _("The request was not valid."))
     return jsonify({"erased": erasure.was_erased(get_store(), asked)})
 
 
@@ -215,8 +215,8 @@ def pack_stamp() -> str:
 
 
 # The kept pages (pack_urls) by endpoint, and what their ETag follows besides the
-# pack's stamp: True, the person's entries (their last change, and today's date: the
-# work advice and hour totals change with it); a function of the person, what that says
+# pack's stamp: True, the person's entries (their last change, today's date: the work
+# advice and hour totals change with it, and their files' arrivals); a function of the person, what that says
 # the page shows; False, nothing more.
 KEPT_PAGES = {"profile.overview": True, "profile.basics": True, "profile.section": True,
               "offline.forms": False, "offline.outbox": False, "offline.offline_page": False,
@@ -240,7 +240,8 @@ def kept_page_tag(endpoint: str, view_args: dict, query: bytes = b"") -> str | N
             depends_on += shows_entries(person_id)
         # The forms page shows whose profile it is to a volunteer, never entries.
         elif shows_entries or person_id != g.user["id"]:
-            depends_on += [str(last_change(person_id)), clock.today().isoformat()]
+            depends_on += [str(last_change(person_id)), clock.today().isoformat(),
+                           store.files_mark(person_id)]
             if person_id == g.user["id"]:  # a deletion or a move waiting for an answer
                 depends_on.append(repr(privacy.notices(person_id)))
     return page_tag(endpoint, view_args, query, depends_on)
@@ -286,7 +287,7 @@ def pack():
     The version is the stamp the pages carry and the person's last change number
     (``seq``): the phone's pull says when its pack is behind.
     """
-    if (refused := _sync_guard()) is not None:
+    if (refused := sync_guard()) is not None:
         return refused
     person_id = request.args.get("person", "")
     person_or_404(person_id)

@@ -229,6 +229,7 @@ def my_data(person_id: str):
     store = get_store()
     now = utc_now()
     own_locale = person.get("locale") or DEFAULT_LOCALE
+    from pwa.files import file_store  # pwa.files needs the sync API, which needs this module
     from pwa.staff.talent_card import talent_card_context
 
     spool = tempfile.SpooledTemporaryFile(max_size=EXPORT_IN_MEMORY)  # noqa: SIM115 (streamed below)
@@ -244,6 +245,11 @@ def my_data(person_id: str):
             archive.writestr(f"talent-card-{locale}.html", render_template(
                 "privacy/talent_card_file.html", css=css, **talent_card_context(person)))
         show_page_in(own_locale)
+        # The photos and documents as kept, read from disk one at a time.
+        kept = file_store()
+        for row in store.files_of(person_id):
+            archive.write(kept.path(person_id, row["blob"]), export.file_path(row),
+                          compress_type=zipfile.ZIP_STORED)
         archive.writestr("README.txt", render_template("privacy/export_readme.txt",
                                                       version=export.VERSION, now=now))
     size = spool.tell()

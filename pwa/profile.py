@@ -16,6 +16,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 
 from pwa.db import get_store
+from pwa.files import add_from_form
 from pwa.i18n import dutch, page_locale, plural_forms, translate
 from pwa.paging import Page, requested_page
 from pwa.privacy import notices
@@ -293,6 +294,9 @@ def _post_form(person, section, record, record_id):
     if not can_edit(person):
         abort(403)
     data = read_form(editable_fields(section.record_type), request.form)
+    refused = None
+    if "files" in data and not g.get("csrf_failed"):
+        data["files"], refused = add_from_form(person["id"], data["files"] or [])
     if g.get("csrf_failed"):
         errors = {"__all__": _("For your safety this form expired. Check your entry and "
                                "press Save again.")}
@@ -301,6 +305,8 @@ def _post_form(person, section, record, record_id):
         base = int(request.form.get("base_revision", "0"))
     except ValueError:
         abort(400)
+    if refused:
+        return _render_form(person, section, record, data, {"files": refused}, 422)
     op_id = request.form.get("op_id", "")
     outcome, errors = _save(person, section, record_id, base, data, op_id)
     if errors:
@@ -441,8 +447,9 @@ TITLE_FIELDS = {"basics": "display_name", "ambition": "occupation sector note",
 
 
 def fields_json(fields: list[Field]) -> str:
-    """Field names and kinds, so the offline module can read a form like the server does."""
-    return json.dumps([[f.name, f.kind] for f in fields])
+    """Field names and how each arrives (text, list or bool: its kind's ``wire``), so the
+    offline module reads a form like the server does."""
+    return json.dumps([[f.name, f.spec.wire] for f in fields])
 
 
 def _phone_message(message: tuple) -> str | dict:

@@ -184,6 +184,20 @@ async function keptPage(url) {
   return caches.match(url, { cacheName: PAGES_CACHE, ignoreVary: true });
 }
 
+// A picture's small preview is kept with the person's pages, so an entry's photos show
+// offline too; the full files open only online (or from the phone, before they are sent).
+const PREVIEW = /^\/people\/[^/]+\/files\/[0-9a-f]{64}\/preview$/;
+
+async function preview(request) {
+  try {
+    const response = await fetch(request);
+    if (response.ok && (await readOwner())) await (await caches.open(PAGES_CACHE)).put(request, response.clone());
+    return response;
+  } catch {
+    return (await keptPage(request.url)) || Response.error();
+  }
+}
+
 // ---- asking only for what changed ------------------------------------------
 
 // The request again, asking for the answer only if it differs from the kept
@@ -413,6 +427,10 @@ self.addEventListener("fetch", (event) => {
   }
   if (request.destination === "manifest") {
     event.respondWith(manifest(request));
+    return;
+  }
+  if (PREVIEW.test(url.pathname)) {
+    event.respondWith(preview(request));
     return;
   }
   if (request.mode === "navigate" || request.headers.get("HX-Request")) {

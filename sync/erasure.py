@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sync import clock
+from sync.files import FileStore
 from sync.kinds import NOT_STORABLE, clean_text, storable
 from sync.messages import N_, Plural, too_long
 from sync.store import Store, utc_now
@@ -102,12 +103,16 @@ def ask_inactive(store: Store, *, inactive_days: int = INACTIVE_DAYS,
     return asked
 
 
-def erase_due(store: Store, today: date | None = None) -> list[str]:
-    """Carry out every deletion whose grace period is over; returns whose."""
+def erase_due(store: Store, today: date | None = None, *, files: FileStore) -> list[str]:
+    """Carry out every deletion whose grace period is over, their photos and documents
+    in ``files`` too; returns whose."""
     day = (today or clock.today()).isoformat()
     erased = []
     for request in store.erasures_due(day):
         store.erase_person(request["person_id"], utc_now())
+        # After the rows: a crash in between leaves files nobody names, and the next
+        # run cannot find them again; so the folder goes whatever else happened.
+        files.forget_person(request["person_id"])
         erased.append(request["person_id"])
     if erased:
         store.forget_erased_pages()

@@ -43,6 +43,8 @@ _MOVE_KEYS = ("id", "from_location", "from_name", "to_location", "to_name", "ask
               "asked_at", "answer", "answered_by", "answered_at")
 _SHARE_KEYS = ("id", "audience", "sections", "named", "free_text", "contact", "expires_on",
                "created_at", "created_by", "status", "answered_at", "answered_by")
+_FILE_KEYS = ("id", "media_type", "size", "width", "height", "name", "added_at", "added_by",
+              "seen_by", "seen_at")
 _CONSENT_KEYS = ("id", "subject", "subject_id", "text", "locale", "given_at", "how",
                  "withdrawn_at", "withdrawn_how")
 _VIEW_KEYS = ("day", "viewer_id", "display_name", "viewer_role", "what", "times", "first_at",
@@ -55,6 +57,13 @@ def _dumps(value: Any) -> str:
 
 def _pick(row: dict, keys: Iterable[str]) -> dict:
     return {key: row.get(key) for key in keys}
+
+
+def file_path(row: dict) -> str:
+    """Where a file is in the downloaded archive."""
+    from sync.files import EXTENSIONS
+
+    return f"files/{row['id']}{EXTENSIONS.get(row['media_type'], '')}"
 
 
 def write_export(store: Store, person_id: str, out: TextIO, *, now: str) -> None:
@@ -104,6 +113,12 @@ def write_export(store: Store, person_id: str, out: TextIO, *, now: str) -> None
         for share in store.shares_of(person_id)]))
     out.write(', "consents": ' + _dumps([_pick(c, _CONSENT_KEYS)
                                          for c in store.consents_of(person_id)]))
+    kept_files = store.files_of(person_id)
+    for kept in kept_files:
+        name(kept["added_by"])
+        name(kept["seen_by"])
+    out.write(', "files": ' + _dumps([{**_pick(f, _FILE_KEYS), "path": file_path(f)}
+                                      for f in kept_files]))
     out.write(', "view_kinds": ' + _dumps(VIEW_KINDS))
     out.write(', "people": ' + _dumps(names) + "}\n")
 

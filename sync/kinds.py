@@ -27,7 +27,7 @@ from babel.lists import format_list
 from babel.numbers import format_decimal
 
 from sync import locales, taxonomy
-from sync.messages import N_, Plural, too_long
+from sync.messages import N_, N_plural, Plural, too_long
 
 if TYPE_CHECKING:
     from sync.records import Field
@@ -578,11 +578,45 @@ class Staff(Kind):
         return None  # shown with the person's name where it matters
 
 
+FILE_ID = re.compile(r"[0-9a-f]{64}")
+FILES_PER_ENTRY = 10
+
+
+def too_many_files() -> Message:
+    """The message for an entry given more than FILES_PER_ENTRY files."""
+    return (N_plural("Add at most %(max)s file to one entry",
+                     "Add at most %(max)s files to one entry", "max"), {"max": FILES_PER_ENTRY})
+
+
+class Files(Kind):
+    """Photos and documents of an entry (sync/files.py), named by their ids. An entry may
+    name a file before it arrived: the phone sends its entries and its files apart."""
+
+    wire = "list"
+    control = "files"
+    attrs = {}
+
+    def read(self, form, name):
+        return form.getlist(name)
+
+    def clean(self, field, raw, today, lookup):
+        values = raw if isinstance(raw, list) else ([] if raw in (None, "") else [raw])
+        if any(not isinstance(v, str) or not FILE_ID.fullmatch(v) for v in values):
+            return None, (NOT_VALID, {})
+        kept = list(dict.fromkeys(values))  # the same photo twice is one
+        if len(kept) > FILES_PER_ENTRY:
+            return None, too_many_files()
+        return kept, None
+
+    def show(self, field, value, reader):
+        return None  # shown as pictures and links under the entry (profile/_files.html)
+
+
 _SIMPLE: dict[str, type[Kind]] = {
     "text": Text, "longtext": LongText, "choice": Choice, "multi": Multi, "bool": Bool,
     "int": Int, "hours": Hours, "date": Day, "month": Month, "year": Year,
     "language": Language, "country": Country, "locale": InterfaceLocale, "location": Place,
-    "user": Staff,
+    "user": Staff, "files": Files,
 }
 
 

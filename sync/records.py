@@ -309,6 +309,7 @@ RECORD_TYPES: dict[str, RecordType] = {t.name: t for t in [
         Field("learned", "choice", N_("Where did you learn it?"), choices=LEARNED_HOW,
               required=True),
         Field("note", "longtext", N_("Example of what you did"), max_length=1000),
+        Field("files", "files", N_("Certificate or photos of your work")),
     ]),
     RecordType("language", title=("language",), fields=[
         Field("language", "language", N_("Language"), required=True),
@@ -335,6 +336,8 @@ RECORD_TYPES: dict[str, RecordType] = {t.name: t for t in [
         Field("evaluation", "choice", N_("Diploma evaluation"),
               N_("The Netherlands can compare your diploma with a Dutch one (IDW)."),
               choices=EVALUATION),
+        Field("files", "files", N_("Photos of your diploma and grade list"),
+              N_("A photo of each page. The diploma evaluation (IDW) needs them.")),
     ]),
     RecordType("work", title=("job_title",), rules=(NotBefore(
         "start", "end", N_("The end cannot be before the start")),), fields=[
@@ -346,6 +349,7 @@ RECORD_TYPES: dict[str, RecordType] = {t.name: t for t in [
         Field("end", "month", N_("End"), N_("Leave empty if you still work there."),
               not_future=True),
         Field("description", "longtext", N_("What did you do?"), max_length=LONG),
+        Field("files", "files", N_("Reference letter, certificate or photos of your work")),
     ]),
     RecordType("volunteer", title=("activity",), rules=(
         RequiredWhen("status_reason", "status", "questioned",
@@ -358,6 +362,8 @@ RECORD_TYPES: dict[str, RecordType] = {t.name: t for t in [
         Field("organisation", "text", N_("Organisation"), required=True, max_length=TEXT),
         Field("activity", "text", N_("What did you do?"), required=True, max_length=200),
         Field("hours", "hours", N_("Hours"), N_("For example 2 or 1.5"), required=True),
+        Field("files", "files", N_("Statement or photos"),
+              N_("For example the organisation's statement of your hours.")),
         Field("status", "choice", N_("Status"), choices=HOURS_STATUS, staff_only=True,
               default="self_reported"),
         Field("status_reason", "text", N_("Reason"), max_length=300, staff_only=True),

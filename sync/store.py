@@ -530,6 +530,17 @@ def _schema(sql: SQLite | PostgreSQL) -> list[str]:
         " given_at TEXT NOT NULL, how TEXT NOT NULL, withdrawn_at TEXT, withdrawn_how TEXT)",
         "CREATE INDEX IF NOT EXISTS idx_consents_person_id ON consents (person_id, given_at)",
         "CREATE INDEX IF NOT EXISTS idx_consents_subject_id ON consents (subject_id)",
+        # Photos and documents of a person's entries (sync/files.py): the file's id is
+        # the hash of the bytes the phone sent; the bytes kept (``blob``, a picture
+        # drawn anew) and a small preview are in the file folder, named by their hash.
+        "CREATE TABLE IF NOT EXISTS files (person_id TEXT NOT NULL, id TEXT NOT NULL,"
+        " blob TEXT NOT NULL, preview TEXT, media_type TEXT NOT NULL, size INTEGER NOT NULL,"
+        " width INTEGER, height INTEGER, name TEXT, added_at TEXT NOT NULL,"
+        " added_by TEXT NOT NULL, seen_by TEXT, seen_at TEXT, PRIMARY KEY (person_id, id))",
+        # Files on their way in: announced, with their bytes so far in the file folder.
+        "CREATE TABLE IF NOT EXISTS uploads (person_id TEXT NOT NULL, id TEXT NOT NULL,"
+        " size INTEGER NOT NULL, name TEXT, started_by TEXT NOT NULL,"
+        " started_at TEXT NOT NULL, PRIMARY KEY (person_id, id))",
         # Version numbers of what many pages show besides the person's own entries
         # (places, staff names, work rules): a page's ETag includes "site", so a kept
         # page is refreshed when an admin changes one, without reading them all.
@@ -1147,6 +1158,62 @@ class Store:
             if consent:
                 self._insert("consents", consent)
 
+    # -- files ------------------------------------------------------------------
+
+    def add_file(self, row: dict) -> None:
+        """Name a file that arrived whole and checked (the same file twice: once)."""
+        self._insert("files", row, unless_there=True)
+
+    def file(self, person_id: str, file_id: str) -> dict | None:
+        return self._row("SELECT * FROM files WHERE person_id = ? AND id = ?",
+                         [person_id, file_id])
+
+    def files_named(self, person_id: str, file_ids: list[str]) -> dict[str, dict]:
+        """Those of ``file_ids`` that arrived, by id, with the name of the coach who saw
+        the original (an entry may name files still on their way)."""
+        if not file_ids:
+            return {}
+        marks = ", ".join("?" for _ in file_ids)
+        return {row["id"]: row for row in self._rows(
+            "SELECT f.*, u.display_name AS seen_by_name FROM files f"  # noqa: S608
+            " LEFT JOIN users u ON u.id = f.seen_by"
+            f" WHERE f.person_id = ? AND f.id IN ({marks})",
+            [person_id, *file_ids])}
+
+    def files_of(self, person_id: str) -> list[dict]:
+        """A person's files, oldest first."""
+        return self._rows("SELECT * FROM files WHERE person_id = ? ORDER BY added_at, id",
+                          [person_id])
+
+    def files_mark(self, person_id: str) -> str:
+        """What changes when one of a person's files arrives: a kept page that names
+        a file still on its way shows it once it is here."""
+        row = self._row("SELECT count(*) AS n, max(added_at) AS last FROM files"
+                        " WHERE person_id = ?", [person_id])
+        return f"{row['n']}:{row['last'] or ''}"
+
+    def file_bytes_of(self, person_id: str) -> int:
+        """The bytes a person's files take, those on their way in counted in full."""
+        row = self._row(
+            "SELECT (SELECT coalesce(sum(size), 0) FROM files WHERE person_id = ?)"
+            " + (SELECT coalesce(sum(size), 0) FROM uploads WHERE person_id = ?) AS total",
+            [person_id, person_id])
+        return int(row["total"])
+
+    def mark_file_seen(self, person_id: str, file_id: str, staff_id: str, at: str) -> None:
+        self._run("UPDATE files SET seen_by = ?, seen_at = ? WHERE person_id = ? AND id = ?",
+                  [staff_id, at, person_id, file_id])
+
+    def add_upload(self, row: dict) -> None:
+        self._insert("uploads", row, unless_there=True)
+
+    def upload(self, person_id: str, file_id: str) -> dict | None:
+        return self._row("SELECT * FROM uploads WHERE person_id = ? AND id = ?",
+                         [person_id, file_id])
+
+    def remove_upload(self, person_id: str, file_id: str) -> None:
+        self._run("DELETE FROM uploads WHERE person_id = ? AND id = ?", [person_id, file_id])
+
     def share(self, share_id: str) -> dict | None:
         return self._row("SELECT * FROM shares WHERE id = ?", [share_id])
 
@@ -1258,6 +1325,7 @@ class Store:
                  ("reviews", "person_id"), ("tallies", "person_id"),
                  ("profile_views", "person_id"), ("moves", "person_id"),
                  ("shares", "person_id"), ("consents", "person_id"),
+                 ("files", "person_id"), ("uploads", "person_id"),
                  ("sessions", "user_id"),
                  ("device_keys", "user_id"), ("handover_codes", "user_id"),
                  ("users", "id"))
@@ -1279,7 +1347,7 @@ class Store:
         PostgreSQL's VACUUM makes the removed rows' space free for reuse.
         """
         self.sql.forget_deleted(("records", "history", "operations", "conflicts", "shares",
-                                 "consents", "users"))
+                                 "consents", "files", "uploads", "users"))
 
     def volunteer_hours_on(self, person_id: str, day: str, exclude_id: str) -> float:
         """Hours a person already recorded on ``day``, other than one record."""

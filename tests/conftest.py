@@ -8,6 +8,7 @@ import pytest
 
 from pwa import create_app
 from sync import accounts, clock
+from sync.files import FileStore
 from sync.store import Store
 from tests.databases import BACKENDS, PostgreSQLServer
 from tests.today import TODAY
@@ -71,9 +72,10 @@ def database(make_database, backend, request):
 
 
 @pytest.fixture
-def app(database):
-    """The real app on a fresh database; CSRF on, as in production."""
-    app = create_app({"TESTING": True, "DATABASE": database, "SECRET_KEY": "test-secret"})
+def app(database, tmp_path):
+    """The real app on a fresh database and file folder; CSRF on, as in production."""
+    app = create_app({"TESTING": True, "DATABASE": database, "SECRET_KEY": "test-secret",
+                      "FILES_DIR": str(tmp_path / "files")})
     yield app
 
 
@@ -83,6 +85,12 @@ def client(app):
     client = app.test_client()
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
+
+
+@pytest.fixture
+def file_store(app):
+    """The app's folder of people's photos and documents."""
+    return FileStore(app.config["FILES_DIR"])
 
 
 @pytest.fixture

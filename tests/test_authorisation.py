@@ -19,10 +19,11 @@ from werkzeug.routing import RequestRedirect
 
 from pwa import create_app
 from pwa.security import HEADER_GUARDED, RESUBMITTABLE
-from sync import accounts
+from sync import accounts, files
 from sync.store import Store
 from sync.write import Actor, Operation, apply, new_id, singleton_id
 from tests.conftest import csrf_token
+from tests.test_files import photo
 
 SECRET = "482913"
 ROLES = ["anonymous", "refugee_a", "refugee_b", "volunteer_here", "volunteer_elsewhere",
@@ -169,6 +170,14 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "offline.offline_page": {"GET": every(200)},
     "offline.service_worker": {"GET": every(200)},
     "offline.manifest": {"GET": every(200)},
+    # Files: announced and sent through the sync API (its header first: 400 here; who
+    # may add one is tested in tests/test_files.py); a chunk is a PATCH only.
+    "files.begin_upload": {"POST": every(400)},
+    "files.upload_chunk": {},
+    # A's diploma photo: whoever sees A's entries; "seen the original" is a coach's word.
+    "files.original": {"GET": profile_page(200)},
+    "files.preview": {"GET": profile_page(200)},
+    "files.seen_original": {"POST": coach_about_a(303)},
     # Coaches may carry a person's saved changes to the server (applied as the person's).
     "offline.upload": {"GET": profile_page(200), "POST": profile_page(422)},
 }
@@ -245,10 +254,11 @@ def _put(store, user, record_type, fields, record_id=None, base=0):
 
 
 @pytest.fixture(scope="module")
-def world(make_database):
+def world(make_database, tmp_path_factory):
     """One app and database for the whole matrix; each test gets a fresh client."""
     db = make_database()
-    app = create_app({"TESTING": True, "DATABASE": db, "SECRET_KEY": "test-secret"})
+    app = create_app({"TESTING": True, "DATABASE": db, "SECRET_KEY": "test-secret",
+                      "FILES_DIR": str(tmp_path_factory.mktemp("files"))})
     store = Store(db)
     store.add_location("loc-ter-apel", "AZC Ter Apel", "azc")
     store.add_location("loc-utrecht", "Gemeente Utrecht", "municipality")
@@ -281,6 +291,9 @@ def world(make_database):
     _put(store, a, "skill", {"note": "Every morning"}, record_id=skill, base=1)
     _put(store, a, "skill", {"note": "Only on Saturdays"}, record_id=skill, base=1)
     (conflict,) = store.open_conflicts(a["id"])
+    diploma = files.add_whole(store, files.FileStore(app.config["FILES_DIR"]),
+                              Actor(a["id"], "refugee"), a["id"], photo(), "diploma.jpg",
+                              files.Limits())
     coach = users["coach_here"]
     comment = new_id()
     apply(store, Actor(coach["id"], "coach", frozenset({"loc-ter-apel"})),
@@ -311,7 +324,7 @@ def world(make_database):
               "rule_id": store.work_rules()[0]["id"], "newcomer": newcomer["id"],
               "spare_staff": spare_staff["id"], "user_id": spare_staff["id"],
               "comment_id": comment, "share_id": new_id(), "token": "x" * 43,
-              "locale": "ti", "name": "0123456789abcdef.wav"}
+              "locale": "ti", "name": "0123456789abcdef.wav", "file_id": diploma}
     yield {"app": app, "store": store, "users": users, "sessions": sessions,
            "params": params}
     store.close()
@@ -402,6 +415,7 @@ def test_route_as_role(world, endpoint, method, role):
         response = client.get(url)
     else:
         response = client.post(url, data={"csrf_token": token})
+    response.close()  # a file is sent from disk: its handle closes with the response
     check_outcome(response, outcome)
     if method == "GET":
         assert database_state(world["store"]) == before

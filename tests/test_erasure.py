@@ -147,7 +147,7 @@ def test_a_coach_elsewhere_cannot_ask(store, people, make_user, other_location, 
     assert erasure.pending(store, amina["id"]) is None
 
 
-def test_nothing_is_deleted_before_the_day_and_everything_after(client, store, people,
+def test_nothing_is_deleted_before_the_day_and_everything_after(file_store, client, store, people,
                                                                 make_user, login, app):
     amina, coach, desk = people
     other, _ = make_user("refugee", name="Omar")
@@ -179,9 +179,9 @@ def test_nothing_is_deleted_before_the_day_and_everything_after(client, store, p
     assert all(rows_about(store, amina["id"]).values()), rows_about(store, amina["id"])
     before = rows_about(store, other["id"])
 
-    assert erasure.erase_due(store, TODAY + timedelta(days=29)) == []
+    assert erasure.erase_due(store, TODAY + timedelta(days=29), files=file_store) == []
     assert rows_about(store, amina["id"])["records"] == 3
-    assert erasure.erase_due(store, TODAY + timedelta(days=30)) == [amina["id"]]
+    assert erasure.erase_due(store, TODAY + timedelta(days=30), files=file_store) == [amina["id"]]
     assert set(rows_about(store, amina["id"]).values()) == {0}
     assert rows_about(store, other["id"]) == before  # nobody else's
     assert store.user(coach["id"]) is not None
@@ -189,13 +189,13 @@ def test_nothing_is_deleted_before_the_day_and_everything_after(client, store, p
     assert kept["erased_at"] and kept["reason"] is None and kept["asked_by"] == amina["id"]
     # Her session ended with it; asking again does nothing.
     assert client.get(f"/people/{amina['id']}/").status_code == 302
-    assert erasure.erase_due(store, TODAY + timedelta(days=31)) == []
+    assert erasure.erase_due(store, TODAY + timedelta(days=31), files=file_store) == []
 
 
-def test_her_old_changes_pushed_later_are_refused_and_recreate_nothing(store, people):
+def test_her_old_changes_pushed_later_are_refused_and_recreate_nothing(file_store, store, people):
     amina, coach, _ = people
     assert erasure.ask(store, Actor(amina["id"], "refugee"), amina["id"], grace_days=0)
-    erasure.erase_due(store)
+    erasure.erase_due(store, files=file_store)
     results = protocol.push(store, Actor(coach["id"], "coach", frozenset(["loc-ter-apel"])), [
         {"op_id": new_id(), "person_id": amina["id"], "record_type": "volunteer",
          "record_id": new_id(), "action": "put", "base_revision": 0, "fields": HOURS}])
@@ -203,11 +203,11 @@ def test_her_old_changes_pushed_later_are_refused_and_recreate_nothing(store, pe
     assert set(rows_about(store, amina["id"]).values()) == {0}
 
 
-def test_a_phone_learns_whom_it_must_forget(client, store, people, make_user):
+def test_a_phone_learns_whom_it_must_forget(file_store, client, store, people, make_user):
     amina, _, _ = people
     other, _ = make_user("refugee", name="Omar")
     erasure.ask(store, Actor(amina["id"], "refugee"), amina["id"], grace_days=0)
-    erasure.erase_due(store)
+    erasure.erase_due(store, files=file_store)
     signed_out = client.application.test_client()
     answer = signed_out.get(f"/sync/erased?user={amina['id']}&user={other['id']}",
                             headers=SYNC)
@@ -256,7 +256,7 @@ def test_a_grace_period_that_is_not_days_is_refused_at_start(tmp_path, days):
 
 
 @pytest.mark.sqlite_only
-def test_no_value_of_hers_is_left_anywhere_in_the_database_files(client, store, people,
+def test_no_value_of_hers_is_left_anywhere_in_the_database_files(file_store, client, store, people,
                                                                   database):
     amina, coach, desk = people
     secret_words = ["Zylpharine Quoxet", "Qwertyzpl bakery", "Vrbnklmo foodbank",
@@ -289,7 +289,7 @@ def test_no_value_of_hers_is_left_anywhere_in_the_database_files(client, store, 
     assert all(v.encode() in raw for v in secret_words)  # the search finds them before
 
     erasure.ask(store, Actor(amina["id"], "refugee"), amina["id"], grace_days=0)
-    erasure.erase_due(store)
+    erasure.erase_due(store, files=file_store)
     raw = b"".join(p.read_bytes() for p in _files(database))
     found = [v for v in values if v.encode() in raw or v.encode("utf-16-le") in raw]
     assert found == []

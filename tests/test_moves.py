@@ -148,7 +148,7 @@ def test_the_coach_may_take_it_back_and_nobody_else_may_answer(app, client, stor
     assert store.user(amina["id"])["location_id"] == "loc-ter-apel"
 
 
-def test_moves_are_in_her_data_and_go_with_her_profile(client, store, people):
+def test_moves_are_in_her_data_and_go_with_her_profile(file_store, client, store, people):
     amina, browsers = people
     propose(browsers["here"][1], amina)
     answer(client, amina, "move")
@@ -156,5 +156,5 @@ def test_moves_are_in_her_data_and_go_with_her_profile(client, store, people):
     assert [(m["from_name"], m["to_name"], m["answer"]) for m in data["moves"]] == [
         ("AZC Ter Apel", "Gemeente Utrecht", "moved")]
     erasure.ask(store, Actor(amina["id"], "refugee"), amina["id"], grace_days=0)
-    erasure.erase_due(store)
+    erasure.erase_due(store, files=file_store)
     assert store.query("SELECT count(*) AS n FROM moves")[0]["n"] == 0

@@ -49,6 +49,7 @@ def test_every_page_has_security_headers_and_no_inline_code(world, role):  # noq
         if "GET" not in methods:
             continue
         response = client.get(url_of(world, endpoint))
+        response.close()  # a file is sent from disk: its handle closes with the response
         assert_safe_headers(response)
         if response.mimetype == "text/html" and response.status_code != 302:
             assert_no_inline_code(response.get_data(as_text=True))

@@ -28,6 +28,10 @@ forgetErasedProfiles().catch(() => {});
 // Texts that can be read aloud: the speaker buttons (static/js/readaloud.js).
 let readAloud = null;
 function enhance() {
+  // Photos and documents: made small and kept on the phone (static/js/files.js).
+  if (document.querySelector("[data-files], [data-missing]")) {
+    import("./files.js").then((module) => module.start()).catch(() => {});
+  }
   if (new URLSearchParams(location.search).get("guided") === "1") {
     import("./guided.js").then((module) => module.start()).catch(() => {});
   }

@@ -37,8 +37,11 @@ export async function forgetErased() {
     if ([...erased].some((id) => key.includes(id))) tx.objectStore("meta").delete(key);
   }
   await done(tx);
-  // The entries kept as data, and the kept pages: a deleted profile's are not shown again.
+  // The entries kept as data, their photos and documents, and the kept pages: a deleted
+  // profile's are not shown again.
   await forgetRecords();
+  const { forgetFilesOf } = await import("./files.js");
+  await forgetFilesOf([...erased]);
   for (const name of await caches.keys()) if (name.startsWith("pages-")) await caches.delete(name);
   document.dispatchEvent(new CustomEvent("talentkaart:erased", { detail: [...erased] }));
 }

@@ -47,6 +47,15 @@ export async function showKeptForm(userId) {
   holder.replaceChildren(content);
   // As if the server had sent it: boosted, and the pickers search as you type.
   window.htmx?.process(holder);
+  // Photos and documents: the entry's own (kept here, or as the server has them), and
+  // the camera and file buttons.
+  if (holder.querySelector("[data-files]")) {
+    const files = await import("./files.js");
+    for (const fieldset of holder.querySelectorAll("[data-files]")) {
+      await files.drawFiles(fieldset.closest("form"), fieldset.dataset.files, entry?.data[fieldset.dataset.files]);
+    }
+    files.start();
+  }
   document.title = entry ? template.dataset.titleEdit : template.dataset.titleNew;
 }
 
@@ -81,14 +90,14 @@ async function offerEntries(form, refs, person, userId) {
 // The values a query gives a new entry's fields (a step added under a goal).
 function valuesFrom(params, form) {
   const values = {};
-  for (const [name, kind] of fieldsOf(form)) {
-    if (params.has(name)) values[name] = kind === "multi" ? params.getAll(name) : params.get(name);
+  for (const [name, wire] of fieldsOf(form)) {
+    if (params.has(name)) values[name] = wire === "list" ? params.getAll(name) : params.get(name);
   }
   return values;
 }
 
-// Set a form's fields to `values` (by name, each in its kind's wire form: a list for
-// "multi", true or false for "bool", else text), as the server draws a stored value.
+// Set a form's fields to `values` (by name, each in its kind's wire form: a list, true
+// or false, else text), as the server draws a stored value.
 export function setValues(form, values) {
   for (const [name, value] of Object.entries(values)) {
     for (const input of form.querySelectorAll(`[name="${CSS.escape(name)}"]`)) {

@@ -130,9 +130,9 @@ async function refreshPackIfChanged() {
 function operationFrom(form) {
   const data = new FormData(form);
   const fields = {};
-  for (const [name, kind] of JSON.parse(form.dataset.fields || "[]")) {
-    if (kind === "multi") fields[name] = data.getAll(name);
-    else if (kind === "bool") fields[name] = data.get(name) === "yes";
+  for (const [name, wire] of JSON.parse(form.dataset.fields || "[]")) {
+    if (wire === "list") fields[name] = data.getAll(name);
+    else if (wire === "bool") fields[name] = data.get(name) === "yes";
     else fields[name] = data.get(name) ?? "";
   }
   return {

@@ -7,11 +7,15 @@ import { cursorOf, forgetRecords, pullChanges } from "./records.js";
 
 const BATCH = 50;
 
+// Version 2: photos and documents waiting to be sent (static/js/files.js).
 export function openDb() {
-  return database("talentkaart", 1, (db) => {
-    const ops = db.createObjectStore("outbox", { keyPath: "op_id" });
-    ops.createIndex("device_seq", "device_seq", { unique: true });
-    db.createObjectStore("meta");
+  return database("talentkaart", 2, (db, oldVersion) => {
+    if (oldVersion < 1) {
+      const ops = db.createObjectStore("outbox", { keyPath: "op_id" });
+      ops.createIndex("device_seq", "device_seq", { unique: true });
+      db.createObjectStore("meta");
+    }
+    if (oldVersion < 2) db.createObjectStore("files", { keyPath: "id" });
   });
 }
 
@@ -132,7 +136,7 @@ export function announce() {
 }
 if (channel) channel.onmessage = () => document.dispatchEvent(new CustomEvent("outbox:changed"));
 
-const HEADERS = { "Content-Type": "application/json", "X-Talentkaart-Sync": "1" };
+export const HEADERS = { "Content-Type": "application/json", "X-Talentkaart-Sync": "1" };
 
 // Send what is pending, oldest first. Returns a summary; never throws.
 async function pushPending(userId) {
@@ -246,6 +250,11 @@ export async function syncNow({ userId, personId, keep = false, shownSeq }) {
     await fetchSigningKey(userId);
     await signUnsigned(userId);
     const summary = await pushPending(userId);
+    // Then the files, each after the entries that name them (either order ends whole).
+    if (!summary.signin && !summary.error) {
+      const { sendFiles } = await import("./files.js");
+      summary.files = await sendFiles(userId);
+    }
     Object.assign(summary, { pulled: 0, first: false, cursor: 0 });
     if (!personId || summary.signin) return summary;
     summary.cursor = await cursorOf(personId);

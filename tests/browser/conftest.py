@@ -40,10 +40,18 @@ def browser_context_args(browser_context_args):
 
 
 @pytest.fixture
-def live_app(database):
+def live_files(live_app):
+    """The live app's folder of people's photos and documents."""
+    from sync.files import FileStore
+
+    return FileStore(live_app.config["FILES_DIR"])
+
+
+@pytest.fixture
+def live_app(database, tmp_path_factory):
     """The real app on a fresh database (SQLite file or PostgreSQL), on a free port."""
-    app = create_app({"DATABASE": database,
-                      "SECRET_KEY": "browser-test-secret"})
+    app = create_app({"DATABASE": database, "SECRET_KEY": "browser-test-secret",
+                      "FILES_DIR": str(tmp_path_factory.mktemp("files"))})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

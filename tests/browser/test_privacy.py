@@ -115,7 +115,8 @@ def test_a_refugee_downloads_all_their_data_from_the_phone(phone, base, amina):
     assert "talent-card-en.html" in archive.namelist()
 
 
-def test_a_deleted_profile_leaves_nothing_on_the_phone(phone, base, live_app, live_store, amina):
+def test_a_deleted_profile_leaves_nothing_on_the_phone(live_files, phone, base, live_app,
+                                                      live_store, amina):
     live_app.config["ERASURE_GRACE_DAYS"] = 0  # deleted the same day
     pid = amina["id"]
     page = first_page(phone)
@@ -137,7 +138,7 @@ def test_a_deleted_profile_leaves_nothing_on_the_phone(phone, base, live_app, li
                       base_revision: 1, fields: { note: "Every morning" }, summary: "Welding" });
     }""", [pid, skill])
     assert len(read(page, READ_OUTBOX)) == 1
-    assert erasure.erase_due(live_store) == [pid]
+    assert erasure.erase_due(live_store, files=live_files) == [pid]
 
     # At its next contact the phone forgets everything of hers.
     phone.set_offline(False)

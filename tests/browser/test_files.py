@@ -1,0 +1,163 @@
+"""Proof of what I can do, in Chromium at 360 px: offline, a refugee photographs her
+diploma and adds her grade list as a PDF; the browser restarts offline; the network
+comes back and drops twice in the middle of the upload; the server ends with each file
+exactly once, hash-checked, the photo without where it was taken; the coach sees them
+and notes that she saw the original."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+from tests.browser.conftest import PHONE
+from tests.browser.helpers import sign_in as sign_in_staff
+from tests.browser.offline_helpers import (
+    first_page,
+    go_online_and_sync,
+    open_phone,
+    read,
+    submit,
+    wait_for_outbox,
+    wait_for_section,
+    wait_until,
+)
+from tests.browser.test_offline import (  # noqa: F401 (fixtures)
+    PENDING,
+    coach,
+    online_ready,
+    phone,
+    phone_dir,
+    refugee,
+)
+from tests.test_files import PHONE_MAKER, pdf, photo
+
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestRemovedIn10Warning")
+
+# The photos and documents this phone keeps, straight from IndexedDB.
+KEPT_FILES = """async () => {
+  const { openDb } = await import("/static/js/outbox.js");
+  const db = await openDb();
+  return await new Promise((resolve, reject) => {
+    const req = db.transaction("files").objectStore("files").getAll();
+    req.onsuccess = () => resolve(req.result.map((f) => ({ id: f.id, state: f.state,
+      size: f.size, type: f.blob.type, name: f.name })));
+    req.onerror = () => reject(req.error);
+  });
+}"""
+
+
+def grade_list() -> bytes:
+    """A PDF of about 700 kB: three chunks on the way."""
+    return pdf(b"/Padding (" + bytes(range(97, 123)) * 27_000 + b") ")
+
+
+def test_offline_photos_and_a_pdf_arrive_once_over_a_connection_that_drops(
+        phone, browser, browser_type, browser_type_launch_args, phone_dir,  # noqa: F811
+        base, live_store, live_files, refugee, coach, tmp_path):  # noqa: F811
+    pid = refugee["id"]
+    diploma, grades = tmp_path / "diploma.jpg", tmp_path / "grades.pdf"
+    diploma.write_bytes(photo(3000, 2000))
+    grades.write_bytes(grade_list())
+
+    context, page = online_ready(phone, base, refugee)
+    context.set_offline(True)
+    page.goto(f"{base}/people/{pid}/education/new")
+    expect(page.get_by_role("heading", name="Education", level=1)).to_be_visible()
+    page.get_by_label("Level").select_option(label="University or college: bachelor")
+    page.get_by_label("Subject or field").fill("Nursing")
+    page.get_by_role("radio", name="Yes, I have it").check()
+    page.get_by_label("Take a photo").set_input_files(diploma)
+    page.get_by_label("Choose a photo or PDF").set_input_files(grades)
+    files_field = page.get_by_role("group", name="Photos of your diploma and grade list")
+    expect(files_field.get_by_text(PENDING)).to_have_count(2)
+    expect(files_field.get_by_role("checkbox", name="grades.pdf")).to_be_checked()
+    kept = read(page, KEPT_FILES)
+    photo_kept = next(f for f in kept if f["name"] == "diploma.jpg")
+    # Made small on the phone: at most 1600 px and about 300 kB, before it is kept.
+    assert photo_kept["type"] == "image/jpeg" and photo_kept["size"] <= 300 * 1024
+    submit(page)
+    wait_for_section(page, pid, "education")
+    wait_for_outbox(page, 1)
+
+    # The phone restarts with no network: the entry and both files are still there.
+    context.close()
+    context = open_phone(browser_type, phone_dir, browser_type_launch_args)
+    context.set_offline(True)
+    page = first_page(context)
+    page.goto(f"{base}/people/{pid}/education/")
+    assert sorted(f["state"] for f in read(page, KEPT_FILES)) == ["waiting", "waiting"]
+
+    # Back online, over a connection that drops twice in the middle of the upload: once
+    # after the server kept a chunk (its answer lost), once before it arrives.
+    chunks: list[str] = []
+
+    def dropping(route):
+        chunks.append(route.request.headers.get("upload-offset", ""))
+        if len(chunks) == 2:
+            route.fetch()
+            route.abort()
+        elif len(chunks) == 3:
+            route.abort()
+        else:
+            route.continue_()
+
+    context.route("**/sync/files/**", dropping)
+    context.set_offline(False)
+    for _ in range(10):
+        go_online_and_sync(page)
+        try:
+            wait_until(page, "async () => (await (" + KEPT_FILES + ")()).length === 0",
+                       timeout=4_000, what="the files sent")
+            break
+        except AssertionError:
+            continue
+    wait_for_outbox(page, 0)
+    assert len(chunks) >= 5
+
+    (entry,) = live_store.records(pid, "education")
+    arrived = live_store.files_of(pid)
+    assert sorted(f["id"] for f in arrived) == sorted(entry["data"]["files"])
+    assert live_store.count("uploads") == 0
+    by_name = {f["name"]: f for f in arrived}
+    # Each exactly once and as sent: the PDF byte for byte, the photo drawn anew.
+    assert by_name["grades.pdf"]["id"] == hashlib.sha256(grade_list()).hexdigest()
+    assert live_files.read(pid, by_name["grades.pdf"]["blob"]) == grade_list()
+    kept_photo = live_files.read(pid, by_name["diploma.jpg"]["blob"])
+    assert PHONE_MAKER.encode() not in kept_photo
+    image = Image.open(io.BytesIO(kept_photo))
+    assert dict(image.getexif()) == {} and max(image.size) <= 1600
+    # Upright: the camera wrote "turned a quarter" and the phone drew it so.
+    assert image.height > image.width
+
+    # Her section shows the photo's small preview, kept on the phone for offline use.
+    preview = f"/people/{pid}/files/{by_name['diploma.jpg']['id']}/preview"
+    page.goto(f"{base}/people/{pid}/education/")
+    thumb = page.locator(f'img[src="{preview}"]')
+    expect(thumb).to_be_visible()
+    wait_until(page, """async (path) => {
+      for (const name of await caches.keys()) {
+        if (name.startsWith("pages-") && await (await caches.open(name)).match(path)) return true;
+      }
+      return false;
+    }""", preview, what="the preview kept")
+    context.set_offline(True)
+    page.reload()
+    expect(thumb).to_be_visible()
+    assert thumb.evaluate("img => img.complete && img.naturalWidth > 0")
+    context.set_offline(False)
+
+    # The coach sees both on the review page, opens the photo and notes the original.
+    staff_page = browser.new_context(**PHONE).new_page()
+    sign_in_staff(staff_page, base, coach["username"])
+    staff_page.goto(f"{base}/people/{pid}/review")
+    photo_link = staff_page.get_by_role("link", name="diploma.jpg")
+    expect(photo_link).to_be_visible()
+    expect(staff_page.get_by_role("link", name="grades.pdf")).to_be_visible()
+    assert photo_link.locator("img").evaluate("img => img.complete && img.naturalWidth > 0")
+    staff_page.get_by_role("button", name="I saw the original").first.click()
+    expect(staff_page.get_by_text("Original seen by Sanne de Vries")).to_be_visible()
+    assert sum(1 for f in live_store.files_of(pid) if f["seen_by"] == coach["id"]) == 1
