@@ -19,6 +19,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from pwa.db import get_store
@@ -27,7 +28,8 @@ from pwa.offline import json_error, sync_guard
 from pwa.security import CSP, current_actor, header_guarded, login_required, person_or_404
 from sync import files
 from sync.files import FileRefused, FileStore, Limits
-from sync.kinds import FILES_PER_ENTRY, too_many_files
+from sync.kinds import FILES_PER_ENTRY, LANGUAGE_NAME_KEYS, too_many_files
+from sync.records import RECORD_TYPES, SUMMARY, VOICE
 from sync.write import is_uuid
 
 bp = Blueprint("files", __name__)
@@ -72,7 +74,8 @@ def begin_upload():
     try:
         state = files.begin_upload(get_store(), file_store(), current_actor(), body["person"],
                                    body.get("id"), body.get("size"), body.get("name"),
-                                   limits())
+                                   limits(), seconds=body.get("seconds"),
+                                   language=body.get("language"))
     except FileRefused as error:
         return _answer(error)
     return jsonify(state)
@@ -176,7 +179,35 @@ def init_app(app: Flask) -> None:
     app.before_request(_room_for_form_files)
     app.jinja_env.globals.update(file_upload_field=UPLOAD_FIELD, entry_files=entry_files,
                                  FILES_PER_ENTRY=FILES_PER_ENTRY,
+                                 VOICE_SECONDS=Limits.voice_seconds,
+                                 spoken_language=spoken_language, voice_answers=voice_answers,
                                  too_many_files=lambda: translate(too_many_files()))
+
+
+# The interface locales whose spoken language has another code (Dari is "prs").
+_SPOKEN = {locale: code for code, locale in LANGUAGE_NAME_KEYS.items()}
+
+
+def spoken_language() -> str:
+    """The language a voice answer is taken to be spoken in: the page's own."""
+    code = str(get_locale())
+    return _SPOKEN.get(code, code.split("_")[0])
+
+
+def voice_answers(record: dict) -> list[dict]:
+    """An entry's voice answers: beside which field (its label), the recording's row
+    (None while it is on its way) and the coach's summary in Dutch."""
+    fields = [f for f in RECORD_TYPES[record["type"]].fields
+              if f.kind == "voice" and record["data"].get(f.name)]
+    if not fields:
+        return []
+    ids = [record["data"][f.name] for f in fields]
+    arrived = get_store().files_named(record["person_id"], ids)
+    rtype = RECORD_TYPES[record["type"]]
+    return [{"field": f.name.removesuffix(VOICE), "file_id": file_id,
+             "label": rtype.field(f.name.removesuffix(VOICE)).label, "row": arrived.get(file_id),
+             "summary": record["data"].get(f.name.removesuffix(VOICE) + SUMMARY)}
+            for f, file_id in zip(fields, ids, strict=True)]
 
 
 def entry_files(person_id: str, file_ids: list[str]) -> dict[str, dict]:

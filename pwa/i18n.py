@@ -342,8 +342,9 @@ JS_TEXTS = (N_("New entry"), N_("Not accepted: %(reason)s"), N_("Will be deleted
             N_("Discard this change? It cannot be brought back."), N_("No internet"),
             # The guided start (static/js/guided.js).
             N_("Next"), N_("Back"), N_("Question %(number)s of %(total)s"),
-            # Photos and documents (static/js/files.js).
-            N_("Sent"))
+            # Photos and documents (static/js/files.js), voice answers (voice.js).
+            N_("Sent"), N_("This recording is empty. Record your answer again."),
+            N_("The microphone cannot be used. Allow it for Talentkaart, or type your answer."))
 # Plural ones, by the key the modules use (the overview's "%(count)s entries" is its own).
 JS_PLURALS = {
     "%(count)s changes not sent yet": N_plural("%(count)s change not sent yet",

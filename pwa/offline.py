@@ -216,8 +216,8 @@ def pack_stamp() -> str:
 
 # The kept pages (pack_urls) by endpoint, and what their ETag follows besides the
 # pack's stamp: True, the person's entries (their last change, today's date: the work
-# advice and hour totals change with it, and their files' arrivals); a function of the person, what that says
-# the page shows; False, nothing more.
+# advice and hour totals change with it, and their files' arrivals); a function of the
+# person, what that says the page shows; False, nothing more.
 KEPT_PAGES = {"profile.overview": True, "profile.basics": True, "profile.section": True,
               "offline.forms": False, "offline.outbox": False, "offline.offline_page": False,
               "privacy.overview": privacy.shown_depends_on}

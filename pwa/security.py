@@ -144,7 +144,9 @@ def _security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    # The microphone for voice answers (static/js/voice.js), on our own pages only.
+    response.headers.setdefault("Permissions-Policy",
+                                "camera=(), microphone=(self), geolocation=()")
     # Any page may answer an htmx request with a fragment: caches must tell them apart.
     if request.endpoint != "static":
         response.vary.add("HX-Request")

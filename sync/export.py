@@ -43,8 +43,8 @@ _MOVE_KEYS = ("id", "from_location", "from_name", "to_location", "to_name", "ask
               "asked_at", "answer", "answered_by", "answered_at")
 _SHARE_KEYS = ("id", "audience", "sections", "named", "free_text", "contact", "expires_on",
                "created_at", "created_by", "status", "answered_at", "answered_by")
-_FILE_KEYS = ("id", "media_type", "size", "width", "height", "name", "added_at", "added_by",
-              "seen_by", "seen_at")
+_FILE_KEYS = ("id", "media_type", "size", "width", "height", "name", "seconds", "language",
+              "added_at", "added_by", "seen_by", "seen_at")
 _CONSENT_KEYS = ("id", "subject", "subject_id", "text", "locale", "given_at", "how",
                  "withdrawn_at", "withdrawn_how")
 _VIEW_KEYS = ("day", "viewer_id", "display_name", "viewer_role", "what", "times", "first_at",

@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sync.kinds import clean_text, storable
+from sync.kinds import SPOKEN_LANGUAGES, clean_text, storable
 from sync.messages import N_
 from sync.store import Store, utc_now
 from sync.write import Actor, can_see, is_uuid
@@ -37,9 +37,13 @@ from sync.write import Actor, can_see, is_uuid
 ID = re.compile(r"[0-9a-f]{64}")
 # What a document may be, read from its first bytes; the name's ending is not asked.
 DOCUMENT_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf")
+# A voice answer, as the browsers' recorders write it: Opus in WebM (Chromium, Firefox
+# on Android), Ogg (Firefox), AAC in MP4 (Safari).
+VOICE_TYPES = ("audio/webm", "audio/ogg", "audio/mp4")
 IMAGE_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp",
-              "application/pdf": ".pdf"}
+              "application/pdf": ".pdf", "audio/webm": ".webm", "audio/ogg": ".ogg",
+              "audio/mp4": ".m4a"}
 # A chunk fits well under the app's request limit and a weak connection's patience.
 CHUNK_BYTES = 256 * 1024
 NAME_LENGTH = 120
@@ -55,6 +59,7 @@ class Limits:
     file_bytes: int = 10 * 1024 * 1024
     person_bytes: int = 100 * 1024 * 1024
     pixels: int = 40_000_000  # a picture larger than this is refused before it is drawn
+    voice_seconds: int = 180  # the longest voice answer
 
 
 class FileRefused(Exception):
@@ -95,7 +100,7 @@ class PersonFull(FileRefused):
 
 
 class NotAccepted(FileRefused):
-    message = N_("Only photos (JPEG, PNG or WebP) and PDF files can be added.")
+    message = N_("Only photos (JPEG, PNG or WebP), PDF files and voice recordings can be added.")
     status = 415
 
 
@@ -110,6 +115,14 @@ class LockedPdf(FileRefused):
 
 class PictureTooLarge(FileRefused):
     message = N_("This picture is too large: at most %(millions)s million pixels.")
+
+
+class VoiceEmpty(FileRefused):
+    message = N_("This recording is empty. Record your answer again.")
+
+
+class VoiceTooLong(FileRefused):
+    message = N_("A recording may be at most %(minutes)s minutes. Record a shorter answer.")
 
 
 class Damaged(FileRefused):
@@ -173,18 +186,33 @@ def sniff(head: bytes) -> str | None:
         return "image/webp"
     if head.startswith(b"%PDF-"):
         return "application/pdf"
+    # EBML with the "webm" document type; a recorder writes it within the first bytes.
+    if head.startswith(b"\x1a\x45\xdf\xa3") and b"webm" in head[:64]:
+        return "audio/webm"
+    if head.startswith(b"OggS"):
+        return "audio/ogg"
+    if head[4:8] == b"ftyp" and head[8:12] in (b"M4A ", b"mp42", b"isom", b"iso5", b"iso6"):
+        return "audio/mp4"
     return None
 
 
-def clean(content: bytes, limits: Limits) -> Cleaned:
-    """The form in which a document is kept, or ``FileRefused`` saying why not."""
+def clean(content: bytes, limits: Limits, seconds: float | None = None) -> Cleaned:
+    """The form in which a document or a voice answer (``seconds`` long, as the phone
+    measured it) is kept, or ``FileRefused`` saying why not."""
     if not content:
         raise Empty()
     if len(content) > limits.file_bytes:
         raise TooLarge(megabytes=megabytes(limits.file_bytes))
-    media_type = sniff(content[:16])
+    media_type = sniff(content[:64])
     if media_type is None:
         raise NotAccepted()
+    if media_type in VOICE_TYPES:
+        # Kept as recorded: a recorder writes no place or name into it.
+        if seconds is None or seconds < 1:
+            raise VoiceEmpty()
+        if seconds > limits.voice_seconds:
+            raise VoiceTooLong(minutes=limits.voice_seconds // 60)
+        return Cleaned(content, media_type)
     if media_type == "application/pdf":
         _check_pdf(content)
         return Cleaned(content, media_type)
@@ -416,11 +444,23 @@ def _room_for(store: Store, person_id: str, size: int, limits: Limits) -> None:
         raise PersonFull(megabytes=megabytes(limits.person_bytes))
 
 
+def _seconds(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        return None
+    return round(float(value), 1) if 0 <= value < 86_400 else None
+
+
+def _language(value: object) -> str | None:
+    return value if isinstance(value, str) and value in SPOKEN_LANGUAGES else None
+
+
 def begin_upload(store: Store, files: FileStore, actor: Actor, person_id: str,
-                 upload_id: object, size: object, name: object, limits: Limits) -> dict:
+                 upload_id: object, size: object, name: object, limits: Limits, *,
+                 seconds: object = None, language: object = None) -> dict:
     """Announce a file before its chunks: ``{"received": bytes in, "complete": bool}``.
-    Announcing it again (a retry, another phone with the same photo) answers where it
-    stands; a file already kept is complete at once."""
+    A voice answer says how long it is and in which language it was spoken. Announcing
+    it again (a retry, another phone with the same photo) answers where it stands; a
+    file already kept is complete at once."""
     _may_add(store, actor, person_id)
     if not is_file_id(upload_id) or isinstance(size, bool) or not isinstance(size, int):
         raise BadRequest()
@@ -432,7 +472,8 @@ def begin_upload(store: Store, files: FileStore, actor: Actor, person_id: str,
     if upload is None:
         _room_for(store, person_id, size, limits)
         store.add_upload({"person_id": person_id, "id": upload_id, "size": size,
-                          "name": _clean_name(name), "started_by": actor.id,
+                          "name": _clean_name(name), "seconds": _seconds(seconds),
+                          "language": _language(language), "started_by": actor.id,
                           "started_at": utc_now()})
     elif upload["size"] != size:
         raise BadRequest()
@@ -471,8 +512,7 @@ def finish(store: Store, files: FileStore, person_id: str, upload: dict,
     try:
         if file_id(content) != upload["id"]:
             raise Changed()
-        _keep(store, files, person_id, upload["id"], content, upload["name"],
-              upload["started_by"], limits)
+        _keep(store, files, person_id, upload["id"], content, upload, limits)
     finally:
         store.remove_upload(person_id, upload["id"])
         files.drop_part(person_id, upload["id"])
@@ -487,19 +527,22 @@ def add_whole(store: Store, files: FileStore, actor: Actor, person_id: str,
         if not content:
             raise Empty()
         _room_for(store, person_id, len(content), limits)
-        _keep(store, files, person_id, upload_id, content, _clean_name(name), actor.id, limits)
+        _keep(store, files, person_id, upload_id, content,
+              {"name": _clean_name(name), "started_by": actor.id}, limits)
     return upload_id
 
 
 def _keep(store: Store, files: FileStore, person_id: str, upload_id: str, content: bytes,
-          name: str, added_by: str, limits: Limits) -> None:
-    cleaned = clean(content, limits)
+          upload: dict, limits: Limits) -> None:
+    cleaned = clean(content, limits, upload.get("seconds"))
     blob = files.put(person_id, cleaned.content)
     preview = files.put(person_id, cleaned.preview) if cleaned.preview else None
     store.add_file({"person_id": person_id, "id": upload_id, "blob": blob, "preview": preview,
                     "media_type": cleaned.media_type, "size": len(cleaned.content),
-                    "width": cleaned.width, "height": cleaned.height, "name": name,
-                    "added_at": utc_now(), "added_by": added_by})
+                    "width": cleaned.width, "height": cleaned.height, "name": upload["name"],
+                    "seconds": upload.get("seconds") if cleaned.media_type in VOICE_TYPES
+                    else None, "language": upload.get("language"),
+                    "added_at": utc_now(), "added_by": upload["started_by"]})
 
 
 # -- seeing a file ----------------------------------------------------------------------

@@ -601,6 +601,8 @@ class Files(Kind):
 
     def clean(self, field, raw, today, lookup):
         values = raw if isinstance(raw, list) else ([] if raw in (None, "") else [raw])
+        if not values:
+            return None, None  # no files: nothing stored (as an entry made before files)
         if any(not isinstance(v, str) or not FILE_ID.fullmatch(v) for v in values):
             return None, (NOT_VALID, {})
         kept = list(dict.fromkeys(values))  # the same photo twice is one
@@ -612,11 +614,27 @@ class Files(Kind):
         return None  # shown as pictures and links under the entry (profile/_files.html)
 
 
+class Voice(Kind):
+    """A recorded answer beside a free-text field (sync/files.py keeps the recording),
+    named by its file id like a photo; it may be named before it arrives."""
+
+    control = "voice"
+    attrs = {}
+
+    def parse(self, field, text, today, lookup):
+        if not FILE_ID.fullmatch(text):
+            return None, (NOT_VALID, {})
+        return text, None
+
+    def show(self, field, value, reader):
+        return None  # played where the entry is shown (profile/_voice_answers.html)
+
+
 _SIMPLE: dict[str, type[Kind]] = {
     "text": Text, "longtext": LongText, "choice": Choice, "multi": Multi, "bool": Bool,
     "int": Int, "hours": Hours, "date": Day, "month": Month, "year": Year,
     "language": Language, "country": Country, "locale": InterfaceLocale, "location": Place,
-    "user": Staff, "files": Files,
+    "user": Staff, "files": Files, "voice": Voice,
 }
 
 

@@ -130,6 +130,18 @@ class Field:
 
 Errors = dict[str, Message]
 
+VOICE = "_voice"  # the voice answer beside a free-text field: "<field>_voice"
+SUMMARY = "_voice_summary"  # a coach's summary of it in Dutch
+
+
+def spoken(text_field: Field) -> list[Field]:
+    """A free-text field, a voice answer beside it (for those who say it better than
+    they type it), and the coach's written summary of that answer in Dutch."""
+    return [text_field,
+            Field(text_field.name + VOICE, "voice", N_("Or say it: record your answer")),
+            Field(text_field.name + SUMMARY, "longtext", N_("Summary in Dutch"),
+                  max_length=1000, staff_only=True)]
+
 
 # -- rules across fields ---------------------------------------------------------------
 # Each rule checks the cleaned data here, and describes itself (``as_json``) for the
@@ -284,11 +296,11 @@ RECORD_TYPES: dict[str, RecordType] = {t.name: t for t in [
         Field("procedure_start", "date", N_("Date of your asylum application"),
               N_("You find it on your W-document."), not_future=True),
         Field("permit_date", "date", N_("Date of your residence permit"), not_future=True),
-        Field("my_goal", "longtext", N_("My goal"),
-              N_("In your own words: what work do you want to do?"), max_length=1000),
+        *spoken(Field("my_goal", "longtext", N_("My goal"),
+                      N_("In your own words: what work do you want to do?"), max_length=1000)),
     ]),
     RecordType("ambition", title=("occupation", "sector", "note"), rules=(
-        OneOf(("occupation", "sector", "note"),
+        OneOf(("occupation", "sector", "note", "note_voice"),
               N_("Choose an occupation or a sector, or describe your wish")),),
                fields=[
         Field("occupation", "code:occupation", N_("Occupation you want")),
@@ -296,19 +308,20 @@ RECORD_TYPES: dict[str, RecordType] = {t.name: t for t in [
         Field("work_form", "choice", N_("Form of work"), choices=WORK_FORMS, required=True),
         Field("hours_per_week", "int", N_("Hours per week"), minimum=1, maximum=60),
         Field("regions", "multi", N_("Where you want to live and work"), choices=REGIONS),
-        Field("note", "longtext", N_("More about this wish"), max_length=1000),
+        *spoken(Field("note", "longtext", N_("More about this wish"), max_length=1000)),
     ]),
     RecordType("skill", title=("code", "free_text"), rules=(
-        OneOf(("code", "free_text"),
+        OneOf(("code", "free_text", "free_text_voice"),
               N_("Choose a skill from the list or write it in your own words")),), fields=[
         Field("code", "code:skill", N_("Skill")),
-        Field("free_text", "text", N_("Other skill, in your own words"),
-              N_("Use this when you cannot find your skill in the list."), max_length=TEXT),
+        *spoken(Field("free_text", "text", N_("Other skill, in your own words"),
+                      N_("Use this when you cannot find your skill in the list."),
+                      max_length=TEXT)),
         Field("level", "choice", N_("How well can you do it?"), choices=SKILL_LEVELS,
               required=True),
         Field("learned", "choice", N_("Where did you learn it?"), choices=LEARNED_HOW,
               required=True),
-        Field("note", "longtext", N_("Example of what you did"), max_length=1000),
+        *spoken(Field("note", "longtext", N_("Example of what you did"), max_length=1000)),
         Field("files", "files", N_("Certificate or photos of your work")),
     ]),
     RecordType("language", title=("language",), fields=[
@@ -348,7 +361,7 @@ RECORD_TYPES: dict[str, RecordType] = {t.name: t for t in [
         Field("start", "month", N_("Start"), required=True, not_future=True),
         Field("end", "month", N_("End"), N_("Leave empty if you still work there."),
               not_future=True),
-        Field("description", "longtext", N_("What did you do?"), max_length=LONG),
+        *spoken(Field("description", "longtext", N_("What did you do?"), max_length=LONG)),
         Field("files", "files", N_("Reference letter, certificate or photos of your work")),
     ]),
     RecordType("volunteer", title=("activity",), rules=(
@@ -373,7 +386,7 @@ RECORD_TYPES: dict[str, RecordType] = {t.name: t for t in [
     ]),
     RecordType("goal", title=("title",), fields=[
         Field("title", "text", N_("Goal"), required=True, max_length=TEXT),
-        Field("description", "longtext", N_("Why this goal?"), max_length=1000),
+        *spoken(Field("description", "longtext", N_("Why this goal?"), max_length=1000)),
         Field("due", "date", N_("When do you want to reach it?")),
         Field("status", "choice", N_("Status"), choices=GOAL_STATUS, required=True,
               default="planned"),

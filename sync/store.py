@@ -535,11 +535,13 @@ def _schema(sql: SQLite | PostgreSQL) -> list[str]:
         # drawn anew) and a small preview are in the file folder, named by their hash.
         "CREATE TABLE IF NOT EXISTS files (person_id TEXT NOT NULL, id TEXT NOT NULL,"
         " blob TEXT NOT NULL, preview TEXT, media_type TEXT NOT NULL, size INTEGER NOT NULL,"
-        " width INTEGER, height INTEGER, name TEXT, added_at TEXT NOT NULL,"
-        " added_by TEXT NOT NULL, seen_by TEXT, seen_at TEXT, PRIMARY KEY (person_id, id))",
+        " width INTEGER, height INTEGER, name TEXT, seconds REAL, language TEXT,"
+        " added_at TEXT NOT NULL, added_by TEXT NOT NULL, seen_by TEXT, seen_at TEXT,"
+        " PRIMARY KEY (person_id, id))",
         # Files on their way in: announced, with their bytes so far in the file folder.
         "CREATE TABLE IF NOT EXISTS uploads (person_id TEXT NOT NULL, id TEXT NOT NULL,"
-        " size INTEGER NOT NULL, name TEXT, started_by TEXT NOT NULL,"
+        " size INTEGER NOT NULL, name TEXT, seconds REAL, language TEXT,"
+        " started_by TEXT NOT NULL,"
         " started_at TEXT NOT NULL, PRIMARY KEY (person_id, id))",
         # Version numbers of what many pages show besides the person's own entries
         # (places, staff names, work rules): a page's ETag includes "site", so a kept

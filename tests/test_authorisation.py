@@ -178,6 +178,8 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "files.original": {"GET": profile_page(200)},
     "files.preview": {"GET": profile_page(200)},
     "files.seen_original": {"POST": coach_about_a(303)},
+    # A coach's summary in Dutch beside a voice answer (none named here: 400).
+    "staff.voice_summary": {"POST": coach_about_a(ALLOWED)},
     # Coaches may carry a person's saved changes to the server (applied as the person's).
     "offline.upload": {"GET": profile_page(200), "POST": profile_page(422)},
 }

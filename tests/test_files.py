@@ -71,6 +71,16 @@ def amina(client, make_user, login):
     return amina
 
 
+@pytest.fixture
+def coach_desk(app, make_user, login):
+    """Coen, a coach of her place, signed in on a client of his own."""
+    coach, _ = make_user("coach", name="Coen")
+    desk = app.test_client()
+    desk.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    login(coach, test_client=desk)
+    return coach, desk
+
+
 def announce(client, person, content, size=None, name="diploma.jpg"):
     return client.post("/sync/files", headers=SYNC, json={
         "person": person["id"], "id": hashlib.sha256(content).hexdigest(),
@@ -171,11 +181,11 @@ def _exe():
 
 @pytest.mark.parametrize(("content", "status", "message"), [
     (b"", 422, "This file is empty."),
-    (_exe(), 415, "Only photos (JPEG, PNG or WebP) and PDF files can be added."),
+    (_exe(), 415, "Only photos (JPEG, PNG or WebP), PDF files and voice recordings can be added."),
     (b"<!doctype html><script>alert(1)</script>", 415,
-     "Only photos (JPEG, PNG or WebP) and PDF files can be added."),
+     "Only photos (JPEG, PNG or WebP), PDF files and voice recordings can be added."),
     (b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', 415,
-     "Only photos (JPEG, PNG or WebP) and PDF files can be added."),
+     "Only photos (JPEG, PNG or WebP), PDF files and voice recordings can be added."),
     (pdf(b"/OpenAction << /S /JavaScript /JS (app.alert(1)) >> "), 422,
      "This PDF contains a script, a form action or an attached file, and cannot be added. "
      "Add a photo or a scan of the paper instead."),
@@ -323,7 +333,7 @@ def test_a_form_without_script_sends_its_files_with_it(app, client, store, amina
     answer = client.post(path, data=data, content_type="multipart/form-data")
     assert answer.status_code == 422
     page = answer.get_data(as_text=True)
-    assert 'id="f-files-error"' in page and "Only photos (JPEG, PNG or WebP)" in page
+    assert 'id="f-files-error"' in page and "Only photos (JPEG, PNG or WebP), PDF files" in page
     assert 'value="Nursing"' in page  # what she typed is still there
     assert len(store.records(amina["id"], "education")) == 1
 
@@ -354,15 +364,12 @@ def test_a_file_is_shown_to_those_who_see_her_entries_and_never_run(
     assert app.test_client().get(path).status_code == 302  # signed out: sign in first
 
 
-def test_a_coach_marks_that_she_saw_the_original(app, client, store, amina, make_user, login):
+def test_a_coach_marks_that_she_saw_the_original(client, store, amina, coach_desk):
     content = photo()
     send(client, amina, content)
     file_id = hashlib.sha256(content).hexdigest()
     record_id = put(store, amina, "education", education([file_id]))
-    coach, _ = make_user("coach", name="Coen")
-    desk = app.test_client()
-    desk.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    login(coach, test_client=desk)
+    coach, desk = coach_desk
     review = f"/people/{amina['id']}/review"
     page = desk.get(review).get_data(as_text=True)
     assert f"/files/{file_id}/preview" in page and "I saw the original" in page
@@ -451,3 +458,78 @@ def test_a_kept_page_is_new_when_a_file_it_names_arrives(client, store, amina):
     assert client.get(path, headers={"If-None-Match": tag}).status_code == 304
     send(client, amina, late)
     assert client.get(path, headers={"If-None-Match": tag}).status_code == 200
+
+
+def webm(seconds_of_noise: int = 3) -> bytes:
+    """The start of a WebM file as Chromium's recorder writes it, and some bytes."""
+    return (b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\xf2\x81\x04\x42\xf3"
+            b"\x81\x08\x42\x82\x84webm\x42\x87\x81\x04\x42\x85\x81\x02"
+            + bytes(range(256)) * 40 * seconds_of_noise)
+
+
+def announce_voice(client, person, content, seconds, language="ti"):
+    return client.post("/sync/files", headers=SYNC, json={
+        "person": person["id"], "id": hashlib.sha256(content).hexdigest(),
+        "size": len(content), "name": "voice.webm", "seconds": seconds, "language": language})
+
+
+def send_voice(client, person, content, seconds, language="ti"):
+    assert announce_voice(client, person, content, seconds, language).status_code == 200
+    return chunk(client, person, content, 0, content)
+
+
+@pytest.mark.parametrize(("seconds", "message"), [
+    (0, "This recording is empty. Record your answer again."),
+    (0.4, "This recording is empty. Record your answer again."),
+    (None, "This recording is empty. Record your answer again."),
+    (181, "A recording may be at most 3 minutes. Record a shorter answer."),
+])
+def test_a_voice_answer_of_nothing_or_too_long_is_refused(client, store, amina, seconds,
+                                                          message):
+    answer = send_voice(client, amina, webm(), seconds)
+    assert answer.status_code == 422 and answer.get_json()["error"] == message
+    assert store.files_of(amina["id"]) == [] and store.count("uploads") == 0
+
+
+def test_a_skill_said_aloud_is_kept_with_its_language_and_a_coach_summarises_it(
+        client, store, amina, coach_desk):
+    content = webm()
+    voice_id = hashlib.sha256(content).hexdigest()
+    assert send_voice(client, amina, content, 42.5).get_json()["complete"] is True
+    row = store.file(amina["id"], voice_id)
+    assert (row["media_type"], row["seconds"], row["language"]) == ("audio/webm", 42.5, "ti")
+    # Said instead of typed: the spoken answer is enough for a skill.
+    record_id = put(store, amina, "skill", {"free_text_voice": voice_id, "level": "3",
+                                            "learned": "work"})
+    mine = client.get(f"/people/{amina['id']}/skills/").get_data(as_text=True)
+    assert f"/files/{voice_id}" in mine and "Spoken in Tigrinya" in mine
+    coach, desk = coach_desk
+    review = f"/people/{amina['id']}/review"
+    page = desk.get(review).get_data(as_text=True)
+    assert "<audio controls" in page and "Save the summary" in page
+    revision = store.record(record_id)["revision"]
+    answer = desk.post(f"/people/{amina['id']}/records/{record_id}/voice-summary", data={
+        "csrf_token": token_of(desk, review), "field": "free_text", "base_revision": revision,
+        f"summary-free_text-{record_id}": "Last aan metaal, tien jaar in een garage."})
+    assert answer.status_code == 303
+    assert store.record(record_id)["data"]["free_text_voice_summary"] == (
+        "Last aan metaal, tien jaar in een garage.")
+    assert "Last aan metaal" in client.get(f"/people/{amina['id']}/skills/").get_data(as_text=True)
+    # Only a coach writes it, and only beside a voice answer.
+    refused = desk.post(f"/people/{amina['id']}/records/{record_id}/voice-summary", data={
+        "csrf_token": token_of(desk, review), "field": "note", "base_revision": revision})
+    assert refused.status_code == 400
+    from sync.write import Forbidden
+
+    with pytest.raises(Forbidden):
+        put(store, amina, "skill", {"free_text_voice_summary": "mine"}, record_id=record_id,
+            base=store.record(record_id)["revision"])
+
+
+def test_a_voice_field_names_a_file_id_or_nothing(store, amina):
+    from sync.records import ValidationFailed
+
+    for bad in ("x", "../../etc", ["a"], 3):
+        with pytest.raises(ValidationFailed):
+            put(store, amina, "work", {"job_title": "Welder", "start": "2015-01",
+                                       "description_voice": bad})

@@ -55,7 +55,8 @@ def test_create_applies_revision_one_with_history(store, people):
     record = store.record(outcome.record_id)
     assert record["data"] == {"date": "2026-03-01", "organisation": "Voedselbank",
                               "activity": "Sorting food", "hours": 1.5, "status_by": None,
-                              "status": "self_reported", "status_reason": None}
+                              "status": "self_reported", "status_reason": None,
+                              "files": None}
     assert (record["revision"], record["deleted"], record["created_by"]) == (
         1, False, people.amina.id)
     [entry] = store.history(outcome.record_id)

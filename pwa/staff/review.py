@@ -17,7 +17,7 @@ from pwa.security import current_actor, login_required, person_or_404
 from pwa.staff import bp
 from pwa.staff.entries import entry_rows, review_marks, written_in
 from sync import erasure, moves, shares
-from sync.records import RECORD_TYPES, ValidationFailed
+from sync.records import RECORD_TYPES, SUMMARY, VOICE, ValidationFailed
 from sync.write import Operation, apply, mark_reviewed, new_id, singleton_id
 
 REVIEW_PAGE = 10  # entries of each section on one review page
@@ -205,6 +205,38 @@ def hours_status(person_id: str, record_id: str):
     return _back_to(person_id, record_id)
 
 
+
+
+@bp.post("/people/<person_id>/records/<record_id>/voice-summary")
+@login_required("coach")
+def voice_summary(person_id: str, record_id: str):
+    """Write, beside a voice answer, what it says in Dutch."""
+    person = person_or_404(person_id)
+    record = _own_record(person_id, record_id)
+    field = request.form.get("field", "")
+    spec = RECORD_TYPES[record["type"]].field(field + SUMMARY) if field else None
+    if spec is None or not record["data"].get(field + VOICE):
+        abort(400)
+    summary = request.form.get(f"summary-{field}-{record_id}", "")
+    try:
+        base = int(request.form.get("base_revision", ""))
+    except ValueError:
+        abort(400)
+    op = Operation(op_id=_op_id(), person_id=person_id, record_type=record["type"],
+                   record_id=record_id, action="put", base_revision=base,
+                   fields={spec.name: summary.strip() or None})
+    try:
+        outcome = apply(get_store(), current_actor(), op)
+    except ValidationFailed as failure:
+        errors = {"summary-" + field: translate(next(iter(failure.errors.values())))}
+        return _render_review(person, errors={record_id: errors},
+                              values={record_id: {"summary-" + field: summary}}, status=422)
+    if outcome.status == "conflict":
+        flash(_("Someone else changed this entry at the same time. Both versions are kept: "
+                "choose which one is right."), "error")
+    else:
+        flash(_("Your summary is saved."), "success")
+    return _back_to(person_id, record_id)
 
 
 @bp.post("/people/<person_id>/reviewed")

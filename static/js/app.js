@@ -32,6 +32,10 @@ function enhance() {
   if (document.querySelector("[data-files], [data-missing]")) {
     import("./files.js").then((module) => module.start()).catch(() => {});
   }
+  // Voice answers beside free-text fields (static/js/voice.js).
+  if (document.querySelector("[data-voice]")) {
+    import("./voice.js").then((module) => module.start()).catch(() => {});
+  }
   if (new URLSearchParams(location.search).get("guided") === "1") {
     import("./guided.js").then((module) => module.start()).catch(() => {});
   }

@@ -45,6 +45,18 @@ async function forgetFile(id) {
   return done(tx);
 }
 
+// Keep bytes on the phone, named by their SHA-256, for the person they belong to (a
+// voice answer also says how long it is and in which language it was spoken).
+export async function keep(blob, { person, name, seconds = null, language = null }) {
+  const id = hex(await crypto.subtle.digest("SHA-256", await blob.arrayBuffer()));
+  const file = (await keptFile(id)) || {
+    id, blob, name, size: blob.size, seconds, language, state: "waiting", message: null,
+    person_id: person, user_id: context().user, added_at: new Date().toISOString(),
+  };
+  await putFile(file);
+  return file;
+}
+
 // ---- making a photo small, upright and without its metadata ---------------------
 
 const toBlob = (canvas, quality) => new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", quality));
@@ -126,14 +138,8 @@ async function addFiles(input) {
       if (note) note.hidden = false;
       break;
     }
-    const blob = await smaller(chosen);
-    const id = hex(await crypto.subtle.digest("SHA-256", await blob.arrayBuffer()));
-    const file = (await keptFile(id)) || {
-      id, blob, name: chosen.name, size: blob.size, state: "waiting", message: null,
-      person_id: fieldset.dataset.person, user_id: context().user, added_at: new Date().toISOString(),
-    };
-    await putFile(file);
-    showKept(addChoice(fieldset, id), file);
+    const file = await keep(await smaller(chosen), { person: fieldset.dataset.person, name: chosen.name });
+    showKept(addChoice(fieldset, file.id), file);
   }
   // The form sends the names only: the bytes go their own way (sendFiles).
   input.value = "";
@@ -184,7 +190,8 @@ async function call(url, init) {
 async function sendOne(file) {
   let response = await call("/sync/files", {
     method: "POST", headers: HEADERS,
-    body: JSON.stringify({ person: file.person_id, id: file.id, size: file.blob.size, name: file.name }),
+    body: JSON.stringify({ person: file.person_id, id: file.id, size: file.blob.size, name: file.name,
+      seconds: file.seconds ?? null, language: file.language ?? null }),
   });
   let state = response?.ok ? await response.json() : null;
   while (state && !state.complete) {

@@ -56,6 +56,7 @@ export async function showKeptForm(userId) {
     }
     files.start();
   }
+  if (holder.querySelector("[data-voice]")) (await import("./voice.js")).start(holder);
   document.title = entry ? template.dataset.titleEdit : template.dataset.titleNew;
 }
 

@@ -1,5 +1,5 @@
-"""Proof of what I can do, in Chromium at 360 px: offline, a refugee photographs her
-diploma and adds her grade list as a PDF; the browser restarts offline; the network
+"""Proof of what I can do, in Chromium at 360 px: offline, a refugee says a skill aloud,
+photographs her diploma and adds her grade list as a PDF; the browser restarts offline; the network
 comes back and drops twice in the middle of the upload; the server ends with each file
 exactly once, hash-checked, the photo without where it was taken; the coach sees them
 and notes that she saw the original."""
@@ -14,21 +14,24 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE
+from tests.browser.helpers import SECRET  # noqa: F401
 from tests.browser.helpers import sign_in as sign_in_staff
 from tests.browser.offline_helpers import (
+    accept_dialogs,
     first_page,
     go_online_and_sync,
     open_phone,
     read,
+    sign_in,
     submit,
     wait_for_outbox,
     wait_for_section,
     wait_until,
+    wait_until_offline_ready,
 )
 from tests.browser.test_offline import (  # noqa: F401 (fixtures)
     PENDING,
     coach,
-    online_ready,
     phone,
     phone_dir,
     refugee,
@@ -63,8 +66,29 @@ def test_offline_photos_and_a_pdf_arrive_once_over_a_connection_that_drops(
     diploma.write_bytes(photo(3000, 2000))
     grades.write_bytes(grade_list())
 
-    context, page = online_ready(phone, base, refugee)
+    # A phone whose microphone hears a test tone (Chromium's fake device).
+    microphone = {**browser_type_launch_args, "args": [
+        *browser_type_launch_args.get("args", []), "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream"]}
+    context = open_phone(browser_type, phone_dir, microphone)
+    page = first_page(context)
+    accept_dialogs(page)
+    sign_in(page, base, refugee["username"])
+    wait_until_offline_ready(page, pid)
     context.set_offline(True)
+
+    # A skill said aloud instead of typed: recorded, played back, kept on the phone.
+    page.goto(f"{base}/people/{pid}/skills/new")
+    expect(page.get_by_role("heading", name="Skills", level=1)).to_be_visible()
+    page.get_by_role("radio", name="I can do it on my own").check()
+    page.get_by_role("radio", name="At work").first.check()
+    page.get_by_role("button", name="Or say it: record your answer").first.click()
+    expect(page.get_by_role("timer").first).to_contain_text("0:02")
+    page.get_by_role("button", name="Stop recording").click()
+    expect(page.get_by_text(PENDING).first).to_be_visible()
+    submit(page)
+    wait_for_section(page, pid, "skills")
+
     page.goto(f"{base}/people/{pid}/education/new")
     expect(page.get_by_role("heading", name="Education", level=1)).to_be_visible()
     page.get_by_label("Level").select_option(label="University or college: bachelor")
@@ -81,15 +105,15 @@ def test_offline_photos_and_a_pdf_arrive_once_over_a_connection_that_drops(
     assert photo_kept["type"] == "image/jpeg" and photo_kept["size"] <= 300 * 1024
     submit(page)
     wait_for_section(page, pid, "education")
-    wait_for_outbox(page, 1)
+    wait_for_outbox(page, 2)
 
     # The phone restarts with no network: the entry and both files are still there.
     context.close()
-    context = open_phone(browser_type, phone_dir, browser_type_launch_args)
+    context = open_phone(browser_type, phone_dir, microphone)
     context.set_offline(True)
     page = first_page(context)
     page.goto(f"{base}/people/{pid}/education/")
-    assert sorted(f["state"] for f in read(page, KEPT_FILES)) == ["waiting", "waiting"]
+    assert [f["state"] for f in read(page, KEPT_FILES)] == ["waiting"] * 3
 
     # Back online, over a connection that drops twice in the middle of the upload: once
     # after the server kept a chunk (its answer lost), once before it arrives.
@@ -119,10 +143,15 @@ def test_offline_photos_and_a_pdf_arrive_once_over_a_connection_that_drops(
     assert len(chunks) >= 5
 
     (entry,) = live_store.records(pid, "education")
+    (skill,) = live_store.records(pid, "skill")
     arrived = live_store.files_of(pid)
-    assert sorted(f["id"] for f in arrived) == sorted(entry["data"]["files"])
+    assert sorted(f["id"] for f in arrived) == sorted(
+        [*entry["data"]["files"], skill["data"]["free_text_voice"]])
     assert live_store.count("uploads") == 0
     by_name = {f["name"]: f for f in arrived}
+    voice = by_name["voice.webm"]
+    assert (voice["media_type"], voice["language"]) == ("audio/webm", "en")
+    assert voice["seconds"] >= 2
     # Each exactly once and as sent: the PDF byte for byte, the photo drawn anew.
     assert by_name["grades.pdf"]["id"] == hashlib.sha256(grade_list()).hexdigest()
     assert live_files.read(pid, by_name["grades.pdf"]["blob"]) == grade_list()
@@ -158,6 +187,8 @@ def test_offline_photos_and_a_pdf_arrive_once_over_a_connection_that_drops(
     expect(photo_link).to_be_visible()
     expect(staff_page.get_by_role("link", name="grades.pdf")).to_be_visible()
     assert photo_link.locator("img").evaluate("img => img.complete && img.naturalWidth > 0")
+    played = staff_page.get_by_label("Spoken answer: Other skill, in your own words")
+    expect(played).to_be_visible()
     staff_page.get_by_role("button", name="I saw the original").first.click()
     expect(staff_page.get_by_text("Original seen by Sanne de Vries")).to_be_visible()
     assert sum(1 for f in live_store.files_of(pid) if f["seen_by"] == coach["id"]) == 1
