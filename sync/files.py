@@ -122,7 +122,8 @@ class VoiceEmpty(FileRefused):
 
 
 class VoiceTooLong(FileRefused):
-    message = N_("A recording may be at most %(minutes)s minutes. Record a shorter answer.")
+    # No number here: the recorder shows the time left, and stops by itself.
+    message = N_("This recording is too long. Record a shorter answer.")
 
 
 class Damaged(FileRefused):
@@ -211,7 +212,7 @@ def clean(content: bytes, limits: Limits, seconds: float | None = None) -> Clean
         if seconds is None or seconds < 1:
             raise VoiceEmpty()
         if seconds > limits.voice_seconds:
-            raise VoiceTooLong(minutes=limits.voice_seconds // 60)
+            raise VoiceTooLong()
         return Cleaned(content, media_type)
     if media_type == "application/pdf":
         _check_pdf(content)

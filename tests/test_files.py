@@ -482,7 +482,7 @@ def send_voice(client, person, content, seconds, language="ti"):
     (0, "This recording is empty. Record your answer again."),
     (0.4, "This recording is empty. Record your answer again."),
     (None, "This recording is empty. Record your answer again."),
-    (181, "A recording may be at most 3 minutes. Record a shorter answer."),
+    (181, "This recording is too long. Record a shorter answer."),
 ])
 def test_a_voice_answer_of_nothing_or_too_long_is_refused(client, store, amina, seconds,
                                                           message):
