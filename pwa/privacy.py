@@ -48,7 +48,8 @@ bp = Blueprint("privacy", __name__)
 VIEWING_PAGES = {"profile.overview": "profile", "profile.basics": "profile",
                  "profile.section": "profile", "profile.edit": "profile",
                  "staff.review": "review", "staff.talent_card": "card",
-                 "staff.housing_match": "housing", "staff.housing_match_json": "housing"}
+                 "staff.housing_match": "housing", "staff.housing_match_json": "housing",
+                 "files.original": "file", "staff.idw_application": "idw", "staff.idw_zip": "idw"}
 ROLE_TEXTS = {"coach": N_("Coach"), "volunteer": N_("Volunteer"), "share": N_("Shared link")}
 VIEWS_PAGE = 10
 # An export is written to a temporary file that stays in memory up to this size: a

@@ -30,6 +30,8 @@ VIEW_KINDS = {
     "export": N_("Downloaded a list with your volunteer hours"),
     "share": N_("Opened the link you shared"),
     "housing": N_("Made your profile for the housing allocation"),
+    "file": N_("Opened one of your photos or documents"),
+    "idw": N_("Prepared your diploma evaluation (IDW)"),
 }
 _PERSON_KEYS = ("id", "username", "display_name", "role", "locale", "created_at")
 _RECORD_KEYS = ("id", "type", "revision", "deleted", "data", "created_at", "created_by",

@@ -341,6 +341,7 @@ RECORD_TYPES: dict[str, RecordType] = {t.name: t for t in [
         Field("level", "choice", N_("Level"), choices=EDUCATION_LEVELS, required=True),
         Field("field", "text", N_("Subject or field"), N_("For example: nursing, law."),
               max_length=TEXT, required=True),
+        Field("institution", "text", N_("School or university"), max_length=TEXT),
         Field("country", "country", N_("Country")),
         Field("start_year", "year", N_("Start year")),
         Field("end_year", "year", N_("End year")),

@@ -178,6 +178,9 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "files.original": {"GET": profile_page(200)},
     "files.preview": {"GET": profile_page(200)},
     "files.seen_original": {"POST": coach_about_a(303)},
+    # The diploma evaluation of an education entry, for the coach to send.
+    "staff.idw_application": {"GET": coach_about_a(200)},
+    "staff.idw_zip": {"GET": coach_about_a(200)},
     # A coach's summary in Dutch beside a voice answer (none named here: 400).
     "staff.voice_summary": {"POST": coach_about_a(ALLOWED)},
     # Coaches may carry a person's saved changes to the server (applied as the person's).
@@ -187,6 +190,8 @@ EXPECTED: dict[str, dict[str, dict]] = {
 # URL parameters that are not simply "A's" value of that name.
 URL_OVERRIDES = {
     "staff.hours_status": {"record_id": "volunteer_record"},
+    "staff.idw_application": {"record_id": "education_record"},
+    "staff.idw_zip": {"record_id": "education_record"},
     # Ending sessions: of people whose sessions the other cases do not need.
     "staff.end_sessions": {"person_id": "newcomer"},
     "admin.end_staff_sessions": {"user_id": "spare_staff"},
@@ -296,6 +301,8 @@ def world(make_database, tmp_path_factory):
     diploma = files.add_whole(store, files.FileStore(app.config["FILES_DIR"]),
                               Actor(a["id"], "refugee"), a["id"], photo(), "diploma.jpg",
                               files.Limits())
+    education = _put(store, a, "education", {"level": "bachelor", "field": "Nursing",
+                                             "diploma": "yes", "files": [diploma]})
     coach = users["coach_here"]
     comment = new_id()
     apply(store, Actor(coach["id"], "coach", frozenset({"loc-ter-apel"})),
@@ -326,7 +333,8 @@ def world(make_database, tmp_path_factory):
               "rule_id": store.work_rules()[0]["id"], "newcomer": newcomer["id"],
               "spare_staff": spare_staff["id"], "user_id": spare_staff["id"],
               "comment_id": comment, "share_id": new_id(), "token": "x" * 43,
-              "locale": "ti", "name": "0123456789abcdef.wav", "file_id": diploma}
+              "locale": "ti", "name": "0123456789abcdef.wav", "file_id": diploma,
+              "education_record": education}
     yield {"app": app, "store": store, "users": users, "sessions": sessions,
            "params": params}
     store.close()

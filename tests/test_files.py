@@ -533,3 +533,51 @@ def test_a_voice_field_names_a_file_id_or_nothing(store, amina):
         with pytest.raises(ValidationFailed):
             put(store, amina, "work", {"job_title": "Welder", "start": "2015-01",
                                        "description_voice": bad})
+
+
+def test_the_idw_application_shows_the_papers_in_dutch_and_what_is_missing(
+        client, store, amina, coach_desk):
+    import zipfile
+
+    papers = [photo(colour=(10, 10, 200)), pdf()]
+    for content in papers:
+        send(client, amina, content)
+    ids = [hashlib.sha256(c).hexdigest() for c in papers]
+    put(store, amina, "education", {"level": "secondary_upper", "field": "School",
+                                    "diploma": "yes"})
+    nursing = put(store, amina, "education", {
+        "level": "bachelor", "field": "Nursing", "institution": "University of Asmara",
+        "country": "ER", "start_year": "2010", "end_year": "2014", "diploma": "yes",
+        "files": ids})
+    coach, desk = coach_desk
+    page = desk.get(f"/people/{amina['id']}/education/{nursing}/idw")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert '<html lang="nl"' in text
+    assert f"/files/{ids[0]}" in text and "diploma.jpg" in text
+    assert "Hoogste diploma" in text or "Highest diploma" in text
+    # Two papers, country, school and years are there: what is left is not kept here.
+    assert "A photo or scan of the grade list" not in text
+    assert "Indicatie Onderwijsniveau" not in text
+    archive = zipfile.ZipFile(io.BytesIO(desk.get(
+        f"/people/{amina['id']}/education/{nursing}/idw.zip").get_data()))
+    assert [n.rsplit(".", 1)[1] for n in archive.namelist()] == ["jpg", "pdf"]
+    assert archive.read(archive.namelist()[1]) == pdf()
+    # Her log says so.
+    assert {v["what"] for v in store.all_views_of(amina["id"])} >= {"idw"}
+
+
+def test_without_papers_the_application_points_to_the_indicatie_onderwijsniveau(
+        store, amina, coach_desk):
+    from sync import idw
+
+    lost = put(store, amina, "education", {"level": "vocational", "field": "Welding",
+                                           "diploma": "lost"})
+    _, desk = coach_desk
+    text = desk.get(f"/people/{amina['id']}/education/{lost}/idw").get_data(as_text=True)
+    assert "Indicatie Onderwijsniveau" in text
+    application = idw.application(store.record(lost), store.records(amina["id"], "education"),
+                                  {})
+    assert application.without_papers and not application.highest
+    assert "A photo or scan of the diploma" not in application.missing
+    assert "The name of the school or university" in application.missing

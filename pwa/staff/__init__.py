@@ -13,4 +13,4 @@ from flask import Blueprint
 bp = Blueprint("staff", __name__)
 
 # The modules add their routes to ``bp``.
-from pwa.staff import caseload, export, people, review, talent_card  # noqa: E402,F401
+from pwa.staff import caseload, export, idw, people, review, talent_card  # noqa: E402,F401
