@@ -113,6 +113,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         security,
         shares,
         staff,
+        statements,
     )
 
     hosts.init_app(app)
@@ -124,7 +125,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     read_aloud.init_app(app)
     pictograms.init_app(app)
+    statements.init_app(app)
     for blueprint in (auth.bp, profile.bp, staff.bp, admin.bp, offline.bp, privacy.bp,
-                      shares.bp, files.bp):
+                      shares.bp, files.bp, statements.bp):
         app.register_blueprint(blueprint)
     return app

@@ -216,7 +216,7 @@ def pack_stamp() -> str:
 
 # The kept pages (pack_urls) by endpoint, and what their ETag follows besides the
 # pack's stamp: True, the person's entries (their last change, today's date: the work
-# advice and hour totals change with it, and their files' arrivals); a function of the
+# advice and hour totals change with it; their files and statements); a function of the
 # person, what that says the page shows; False, nothing more.
 KEPT_PAGES = {"profile.overview": True, "profile.basics": True, "profile.section": True,
               "offline.forms": False, "offline.outbox": False, "offline.offline_page": False,
@@ -241,7 +241,7 @@ def kept_page_tag(endpoint: str, view_args: dict, query: bytes = b"") -> str | N
         # The forms page shows whose profile it is to a volunteer, never entries.
         elif shows_entries or person_id != g.user["id"]:
             depends_on += [str(last_change(person_id)), clock.today().isoformat(),
-                           store.files_mark(person_id)]
+                           store.proof_mark(person_id)]
             if person_id == g.user["id"]:  # a deletion or a move waiting for an answer
                 depends_on.append(repr(privacy.notices(person_id)))
     return page_tag(endpoint, view_args, query, depends_on)

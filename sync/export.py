@@ -121,6 +121,9 @@ def write_export(store: Store, person_id: str, out: TextIO, *, now: str) -> None
         name(kept["seen_by"])
     out.write(', "files": ' + _dumps([{**_pick(f, _FILE_KEYS), "path": file_path(f)}
                                       for f in kept_files]))
+    out.write(', "statements": ' + _dumps([
+        {"id": st["id"], "document": json.loads(st["document"]), "created_at": st["created_at"],
+         "revoked_at": st["revoked_at"]} for st in store.statements_of(person_id)]))
     out.write(', "view_kinds": ' + _dumps(VIEW_KINDS))
     out.write(', "people": ' + _dumps(names) + "}\n")
 

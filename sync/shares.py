@@ -11,14 +11,10 @@ saw in their language, when and how it was given, and when it was withdrawn.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import uuid
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from sync import clock
+from sync import clock, links
 from sync.kinds import NOT_STORABLE, Day, Message, clean_text, parse_date, storable
 from sync.messages import N_, too_long
 from sync.records import RECORD_TYPES, Field
@@ -207,36 +203,15 @@ def is_open(share: dict, today: date | None = None) -> bool:
 
 # -- links ------------------------------------------------------------------------
 
-_MAC_BYTES = 16
-
-
-def _mac(share_id: uuid.UUID, key: bytes) -> bytes:
-    return hmac.new(key, b"share:" + share_id.bytes, hashlib.sha256).digest()[:_MAC_BYTES]
-
 
 def token(share_id: str, key: bytes) -> str:
-    """The secret part of a share's link (43 characters, URL-safe)."""
-    raw = uuid.UUID(share_id)
-    return base64.urlsafe_b64encode(raw.bytes + _mac(raw, key)).rstrip(b"=").decode()
+    """The secret part of a share's link (sync/links.py)."""
+    return links.token("share", share_id, key)
 
 
 def share_id_of(link_token: str, key: bytes) -> str | None:
     """The share a token names, or None when it is not one of ours (a guess)."""
-    if len(link_token) != 43:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(link_token + "=")
-    except ValueError:
-        return None
-    # One spelling per token: the last character carries two bits that decoding drops,
-    # so another last character could decode to the same bytes.
-    canonical = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-    if len(raw) != 16 + _MAC_BYTES or canonical != link_token:
-        return None
-    share_id = uuid.UUID(bytes=raw[:16])
-    if not hmac.compare_digest(raw[16:], _mac(share_id, key)):
-        return None
-    return str(share_id)
+    return links.item_of("share", link_token, key)
 
 
 # -- what a share shows -------------------------------------------------------------

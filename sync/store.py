@@ -543,6 +543,13 @@ def _schema(sql: SQLite | PostgreSQL) -> list[str]:
         " size INTEGER NOT NULL, name TEXT, seconds REAL, language TEXT,"
         " started_by TEXT NOT NULL,"
         " started_at TEXT NOT NULL, PRIMARY KEY (person_id, id))",
+        # Statements of verified volunteer hours the person made (sync/statements.py): the
+        # signed document, and when it was withdrawn.
+        "CREATE TABLE IF NOT EXISTS statements (id TEXT PRIMARY KEY, person_id TEXT NOT NULL,"
+        " document TEXT NOT NULL, signature TEXT NOT NULL, created_at TEXT NOT NULL,"
+        " revoked_at TEXT)",
+        "CREATE INDEX IF NOT EXISTS idx_statements_person_id ON statements"
+        " (person_id, created_at)",
         # Version numbers of what many pages show besides the person's own entries
         # (places, staff names, work rules): a page's ETag includes "site", so a kept
         # page is refreshed when an admin changes one, without reading them all.
@@ -1160,6 +1167,23 @@ class Store:
             if consent:
                 self._insert("consents", consent)
 
+    # -- statements of hours ---------------------------------------------------
+
+    def add_statement(self, row: dict) -> None:
+        self._insert("statements", row)
+
+    def statement(self, statement_id: str) -> dict | None:
+        return self._row("SELECT * FROM statements WHERE id = ?", [statement_id])
+
+    def statements_of(self, person_id: str) -> list[dict]:
+        """A person's statements, newest first."""
+        return self._rows("SELECT * FROM statements WHERE person_id = ?"
+                          " ORDER BY created_at DESC, id", [person_id])
+
+    def revoke_statement(self, statement_id: str, at: str) -> None:
+        self._run("UPDATE statements SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                  [at, statement_id])
+
     # -- files ------------------------------------------------------------------
 
     def add_file(self, row: dict) -> None:
@@ -1187,12 +1211,16 @@ class Store:
         return self._rows("SELECT * FROM files WHERE person_id = ? ORDER BY added_at, id",
                           [person_id])
 
-    def files_mark(self, person_id: str) -> str:
-        """What changes when one of a person's files arrives: a kept page that names
-        a file still on its way shows it once it is here."""
-        row = self._row("SELECT count(*) AS n, max(added_at) AS last FROM files"
-                        " WHERE person_id = ?", [person_id])
-        return f"{row['n']}:{row['last'] or ''}"
+    def proof_mark(self, person_id: str) -> str:
+        """What changes when one of a person's files arrives, or a statement of their
+        hours is made or withdrawn: kept pages show those, and are new then."""
+        row = self._row(
+            "SELECT (SELECT count(*) FROM files WHERE person_id = ?) AS files,"
+            " (SELECT max(added_at) FROM files WHERE person_id = ?) AS last_file,"
+            " (SELECT count(*) FROM statements WHERE person_id = ?) AS made,"
+            " (SELECT count(revoked_at) FROM statements WHERE person_id = ?) AS withdrawn",
+            [person_id] * 4)
+        return f"{row['files']}:{row['last_file'] or ''}:{row['made']}:{row['withdrawn']}"
 
     def file_bytes_of(self, person_id: str) -> int:
         """The bytes a person's files take, those on their way in counted in full."""
@@ -1328,6 +1356,7 @@ class Store:
                  ("profile_views", "person_id"), ("moves", "person_id"),
                  ("shares", "person_id"), ("consents", "person_id"),
                  ("files", "person_id"), ("uploads", "person_id"),
+                 ("statements", "person_id"),
                  ("sessions", "user_id"),
                  ("device_keys", "user_id"), ("handover_codes", "user_id"),
                  ("users", "id"))
@@ -1349,7 +1378,7 @@ class Store:
         PostgreSQL's VACUUM makes the removed rows' space free for reuse.
         """
         self.sql.forget_deleted(("records", "history", "operations", "conflicts", "shares",
-                                 "consents", "files", "uploads", "users"))
+                                 "consents", "files", "uploads", "statements", "users"))
 
     def volunteer_hours_on(self, person_id: str, day: str, exclude_id: str) -> float:
         """Hours a person already recorded on ``day``, other than one record."""

@@ -18,7 +18,7 @@ from sync.store import SCHEMA_VERSION, Store
 TABLES = ("locations", "users", "staff_locations", "handover_codes", "sessions",
           "signin_failures", "device_keys", "records", "history", "operations", "conflicts",
           "reviews", "work_rules", "tallies", "profile_views", "erasures", "moves",
-          "shares", "consents", "files", "uploads", "stamps")
+          "shares", "consents", "files", "uploads", "statements", "stamps")
 # Version numbers that belong to the database itself, not to what it holds.
 OWN_STAMPS = {"schema"}
 

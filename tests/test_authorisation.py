@@ -181,6 +181,12 @@ EXPECTED: dict[str, dict[str, dict]] = {
     # The diploma evaluation of an education entry, for the coach to send.
     "staff.idw_application": {"GET": coach_about_a(200)},
     "staff.idw_zip": {"GET": coach_about_a(200)},
+    # Statements of verified hours: the person makes (no organisation: a message, 303)
+    # and withdraws one (none of hers: a message, 303); anyone with a link checks it (a made-up
+    # one: 404, tests/test_statements.py).
+    "statements.make_statement": {"POST": own_profile(303)},
+    "statements.revoke_statement": {"POST": own_profile(303)},
+    "statements.check_statement": {"GET": every(404)},
     # A coach's summary in Dutch beside a voice answer (none named here: 400).
     "staff.voice_summary": {"POST": coach_about_a(ALLOWED)},
     # Coaches may carry a person's saved changes to the server (applied as the person's).
@@ -334,7 +340,7 @@ def world(make_database, tmp_path_factory):
               "spare_staff": spare_staff["id"], "user_id": spare_staff["id"],
               "comment_id": comment, "share_id": new_id(), "token": "x" * 43,
               "locale": "ti", "name": "0123456789abcdef.wav", "file_id": diploma,
-              "education_record": education}
+              "statement_id": new_id(), "education_record": education}
     yield {"app": app, "store": store, "users": users, "sessions": sessions,
            "params": params}
     store.close()

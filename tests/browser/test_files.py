@@ -192,3 +192,36 @@ def test_offline_photos_and_a_pdf_arrive_once_over_a_connection_that_drops(
     staff_page.get_by_role("button", name="I saw the original").first.click()
     expect(staff_page.get_by_text("Original seen by Sanne de Vries")).to_be_visible()
     assert sum(1 for f in live_store.files_of(pid) if f["seen_by"] == coach["id"]) == 1
+
+
+def test_a_statement_of_hours_reads_genuine_then_changed_then_withdrawn(
+        page, base, live_app, live_store, refugee, coach):  # noqa: F811
+    from sync import statements
+    from sync.write import Actor, Operation, apply, new_id
+    from tests.browser.helpers import page_gettext, put
+
+    pid = refugee["id"]
+    record_id = put(live_store, refugee, "volunteer", {
+        "date": "2026-03-02", "organisation": "Voedselbank Ter Apel",
+        "activity": "Sorting food", "hours": 3})
+    places = frozenset(live_store.staff_location_ids(coach["id"]))
+    apply(live_store, Actor(coach["id"], "coach", places),
+          Operation(new_id(), pid, "volunteer", record_id, "put", 1, {"status": "verified"}))
+    key = live_app.secret_key.encode()
+    row = statements.make(live_store, Actor(pid, "refugee"), pid, "Voedselbank Ter Apel", key,
+                          base)
+    from sync import links
+
+    page.goto(f"{base}/statements/{links.token('statement', row['id'], key)}")
+    nl = page_gettext(page)
+    status = page.get_by_role("status")
+    expect(status).to_contain_text(nl("Genuine"))
+    expect(page.get_by_text("Voedselbank Ter Apel")).to_be_visible()
+    # The hours change: the statement no longer holds.
+    apply(live_store, Actor(pid, "refugee"), Operation(
+        new_id(), pid, "volunteer", record_id, "put", 2, {"hours": 9}))
+    page.reload()
+    expect(status).to_contain_text(nl("Changed"))
+    statements.revoke(live_store, Actor(pid, "refugee"), pid, row["id"])
+    page.reload()
+    expect(status).to_contain_text(nl("Withdrawn"))
