@@ -51,9 +51,11 @@ ACKNOWLEDGED = {"applied", "merged", "conflict", "duplicate"}
 FAULTS = ["none", "none", "none", "drop_request", "drop_response", "duplicate", "delay",
           "crash", "restart_first"]
 DEFAULTS = {
-    "goal": {"title": None, "description": None, "due": None, "status": "planned"},
+    "goal": {"title": None, "description": None, "due": None, "status": "planned",
+             "description_voice": None, "description_voice_summary": None},
     "volunteer": {"date": None, "organisation": None, "activity": None, "hours": None,
-                  "status": "self_reported", "status_reason": None, "status_by": None},
+                  "status": "self_reported", "status_reason": None, "status_by": None,
+                  "files": None},
     "comment": {"record_id": None, "body": None},
 }
 CHECKED = {"date", "hours", "organisation", "activity"}

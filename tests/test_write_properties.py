@@ -21,7 +21,8 @@ from sync.write import Actor, Forbidden, Operation, Outcome, apply, resolve
 from tests.sync_fixtures import TODAY, count
 
 NAMESPACE = uuid.UUID("0b5c6a52-1f7e-4d9e-8a43-2c1f4a7e9d30")
-DEFAULTS = {"title": None, "description": None, "due": None, "status": "planned"}
+DEFAULTS = {"title": None, "description": None, "due": None, "status": "planned",
+            "description_voice": None, "description_voice_summary": None}
 
 optional_fields = st.fixed_dictionaries({}, optional={
     "title": st.sampled_from(["Nurse", "Welder", "Chef"]),
