@@ -49,14 +49,16 @@ export async function showKeptForm(userId) {
   window.htmx?.process(holder);
   // Photos and documents: the entry's own (kept here, or as the server has them), and
   // the camera and file buttons.
+  // Not awaited: the unsent change is filled in as soon as the form is shown (offline.js).
   if (holder.querySelector("[data-files]")) {
-    const files = await import("./files.js");
-    for (const fieldset of holder.querySelectorAll("[data-files]")) {
-      await files.drawFiles(fieldset.closest("form"), fieldset.dataset.files, entry?.data[fieldset.dataset.files]);
-    }
-    files.start();
+    import("./files.js").then(async (files) => {
+      for (const fieldset of holder.querySelectorAll("[data-files]")) {
+        await files.drawFiles(fieldset.closest("form"), fieldset.dataset.files, entry?.data[fieldset.dataset.files]);
+      }
+      files.start();
+    }).catch(() => {});
   }
-  if (holder.querySelector("[data-voice]")) (await import("./voice.js")).start(holder);
+  if (holder.querySelector("[data-voice]")) import("./voice.js").then((voice) => voice.start(holder)).catch(() => {});
   document.title = entry ? template.dataset.titleEdit : template.dataset.titleNew;
 }
 

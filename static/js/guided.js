@@ -33,7 +33,8 @@ function nameOf(step) {
 }
 
 function keepDraft(form) {
-  const answers = [...new FormData(form)].filter(([name]) => name !== "csrf_token");
+  // Text answers only: a chosen file is kept by files.js, and a file input takes no value.
+  const answers = [...new FormData(form)].filter(([name, value]) => name !== "csrf_token" && typeof value === "string");
   try { localStorage.setItem(draftKey(), JSON.stringify(answers)); } catch { /* full: the form still has them */ }
 }
 
@@ -50,7 +51,7 @@ function restoreDraft(form) {
         // A choice in a folded list (a skill area) shows again, unfolded.
         if (element.checked) element.closest("details")?.setAttribute("open", "");
       }
-      else if (element.type !== "hidden") element.value = values[0];
+      else if (element.type !== "hidden" && element.type !== "file") element.value = values[0];
     }
   }
 }
@@ -64,7 +65,7 @@ export function guide(form) {
   }
   restoreDraft(form);
   const steps = [...form.querySelectorAll(":scope > .field")];
-  const save = form.querySelector(".button-row");
+  const save = form.querySelector(":scope > .button-row"); // the Save row, not a field's own buttons
   const shown = shownWhen(form);
   const progress = document.createElement("p");
   progress.className = "guided-progress";

@@ -79,7 +79,10 @@ def test_a_new_profile_is_started_one_question_at_a_time(page: Page, base, live_
     level.get_by_role("radio", name=_("I can do it on my own")).check()
     next_question(page, _)
     question(page).get_by_role("radio", name=_("At work")).check()
+    next_question(page, _)  # an example of it: not needed now
     next_question(page, _)
+    # Last, a certificate or a photo of the work: with the camera, or a file.
+    expect(question(page).get_by_label(_("Take a photo"))).to_be_attached()
     page.get_by_role("button", name=_("Save")).click()
 
     # Languages last; skipped, the guided start ends on the profile's start.
@@ -123,7 +126,7 @@ def test_with_no_network_the_guided_start_goes_on_and_keeps_each_part(
         phone.set_offline(True)
         response = goto(page, f"{base}/people/{person['id']}/skills/new?guided=1")
         assert response is not None and response.from_service_worker
-        expect(page.get_by_text("Question 1 of 5")).to_be_visible()
+        expect(page.get_by_text("Question 1 of 6")).to_be_visible()
         page.get_by_role("button", name="Next", exact=True).click()  # past the skill list
         own_words = question(page).get_by_label("Other skill, in your own words")
         own_words.fill("Bread baking")
@@ -133,6 +136,7 @@ def test_with_no_network_the_guided_start_goes_on_and_keeps_each_part(
         page.get_by_role("button", name="Next", exact=True).click()
         question(page).get_by_role("radio", name="In daily life or by myself").check()
         page.get_by_role("button", name="Next", exact=True).click()
+        page.get_by_role("button", name="Next", exact=True).click()  # past the photos
         page.get_by_role("button", name="Save").click(no_wait_after=True)
         wait_for_outbox(page, 1)
         [queued] = outbox(page)
