@@ -69,9 +69,15 @@ def check_statement(token: str):
         response = current_app.make_response((render_template(
             "statements/check.html", checked=None), 404))
     else:
+        from pwa.staff.people import qr_svg
+
         checked = statements.check(get_store(), statement, _key())
+        link = link_of(statement)
+        # Printed (or saved as PDF), the page carries its own QR code: whoever holds the
+        # paper checks it again here.
         response = current_app.make_response(render_template(
-            "statements/check.html", checked=checked, link=link_of(statement)))
+            "statements/check.html", checked=checked, link=link,
+            qr=qr_svg(link, _("QR code of this statement"))))
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
     response.headers["Referrer-Policy"] = "no-referrer"

@@ -10,8 +10,10 @@ import io
 import zlib
 
 import pytest
+from babel.support import Translations
 from PIL import Image
 
+from pwa import ROOT
 from sync import erasure, files
 from sync.files import CHUNK_BYTES
 from sync.write import Actor, Operation, apply, new_id
@@ -555,9 +557,12 @@ def test_the_idw_application_shows_the_papers_in_dutch_and_what_is_missing(
     text = page.get_data(as_text=True)
     assert '<html lang="nl"' in text
     assert f"/files/{ids[0]}" in text and "diploma.jpg" in text
-    assert "Hoogste diploma" in text or "Highest diploma" in text
+    dutch = Translations.load(str(ROOT / "translations"), ["nl"]).gettext
+    assert dutch("Highest diploma") in text
     # Two papers, country, school and years are there: what is left is not kept here.
-    assert "A photo or scan of the grade list" not in text
+    assert dutch("A photo or scan of the grade list (the marks)") not in text
+    assert dutch("The name of the school or university") not in text
+    assert dutch("A copy of an identity document (Talentkaart does not keep it)") in text
     assert "Indicatie Onderwijsniveau" not in text
     archive = zipfile.ZipFile(io.BytesIO(desk.get(
         f"/people/{amina['id']}/education/{nursing}/idw.zip").get_data()))

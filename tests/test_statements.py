@@ -8,7 +8,9 @@ import json
 import re
 
 import pytest
+from babel.support import Translations
 
+from pwa import ROOT
 from sync import statements
 from sync.write import Actor, Operation, apply, new_id
 from tests.test_erasure import token_of
@@ -20,6 +22,10 @@ HOURS = [{"date": "2026-03-02", "organisation": "Voedselbank Ter Apel",
           "activity": "Handing out parcels", "hours": 2.5},
          {"date": "2026-03-10", "organisation": "Buurthuis", "activity": "Cooking",
           "hours": 4}]
+
+
+# The check page is in Dutch, for the employers who open it.
+dutch = Translations.load(str(ROOT / "translations"), ["nl"]).gettext
 
 
 @pytest.fixture
@@ -68,6 +74,8 @@ def test_she_makes_a_statement_and_anyone_with_the_link_sees_it_is_genuine(
                   "Handing out parcels", "Coen"):
         assert shown in text, shown
     assert "Cooking" not in text and "Buurthuis" not in text  # nothing else of her
+    # Printed, it carries its own QR code and link: the paper can be checked again.
+    assert '<svg role="img"' in text and link in text
     (row,) = store.statements_of(amina["id"])
     document = json.loads(row["document"])
     assert document["credentialSubject"]["hours"] == 5.5
@@ -81,14 +89,17 @@ def test_a_statement_says_changed_when_its_hours_change_or_its_text_was_altered(
     # Its document altered in the database: the signature no longer matches.
     (row,) = store.statements_of(amina["id"])
     store.execute("UPDATE statements SET document = replace(document, '5.5', '55.5')")
-    assert "are no longer verified" in app.test_client().get(link).get_data(as_text=True)
+    changed = dutch("The hours this statement is about were changed or are no longer "
+                    "verified since it was made. Ask the person for a new statement.")
+    genuine = dutch("Talentkaart made this statement, and the hours in it are still verified.")
+    assert changed in app.test_client().get(link).get_data(as_text=True)
     store.execute("UPDATE statements SET document = ?", [row["document"]])
-    assert "still verified" in app.test_client().get(link).get_data(as_text=True)
+    assert genuine in app.test_client().get(link).get_data(as_text=True)
     # She changes one of the entries: its verification goes, and the statement says so.
     record = store.record(verified[0])
     put(store, amina, "volunteer", {**HOURS[0], "hours": 8}, record_id=verified[0],
         base=record["revision"])
-    assert "are no longer verified" in app.test_client().get(link).get_data(as_text=True)
+    assert changed in app.test_client().get(link).get_data(as_text=True)
 
 
 def test_a_withdrawn_statement_says_so_and_a_made_up_link_shows_nothing(
@@ -101,7 +112,7 @@ def test_a_withdrawn_statement_says_so_and_a_made_up_link_shows_nothing(
                          data={"csrf_token": token_of(client, path)})
     assert answer.status_code == 303
     text = app.test_client().get(link).get_data(as_text=True)
-    assert "withdrew this statement" in text
+    assert dutch("Withdrawn") in text and dutch("Genuine") not in text
     assert statement_link(client, amina) == []  # no link offered for a withdrawn one
     tampered = link[:-2] + ("AA" if not link.endswith("AA") else "BA")
     for wrong in (tampered, "/statements/x", "/statements/" + "A" * 43):
