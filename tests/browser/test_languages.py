@@ -200,7 +200,15 @@ def test_side_by_side_shows_dutch_under_the_arabic_labels(phone, base, live_stor
     page.goto(f"{base}/people/{user['id']}/basics")
     _ = page_gettext(page)
     page.get_by_role("button", name=_("Show Dutch as well")).click(no_wait_after=True)
-    expect(page.get_by_role("button", name=_("Hide Dutch"))).to_be_visible()
+    hide = page.get_by_role("button", name=_("Hide Dutch"))
+    try:
+        expect(hide).to_be_visible()
+    except AssertionError:
+        # A server slower than the worker's time-out (a loaded CI machine): the worker
+        # showed the kept page, by design; the next look is the new one. A toggle that
+        # did not take still fails here.
+        page.reload()
+        expect(hide).to_be_visible()
     dutch_name = page.locator("label .dutch[lang=nl]", has_text="Je naam")
     expect(dutch_name).to_be_visible()
     # The field is still found by its Arabic label, now followed by the Dutch one.
